@@ -12,7 +12,9 @@ export default [
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/no-explicit-any': 'error'
+      '@typescript-eslint/no-explicit-any': 'error',
+      // `void promise` is how a deliberate fire-and-forget is marked for no-floating-promises.
+      'no-void': ['error', { allowAsStatement: true }]
     }
   }
 ]

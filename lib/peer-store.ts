@@ -1,0 +1,96 @@
+/**
+ * The contract between the protocol front ends (HTTP routes, UDP) and swarm storage. Front ends
+ * turn a request into an AnnounceRequest or a list of hashes and never see how peers are kept;
+ * a store for several tracker instances can implement the same interface (its methods may
+ * return promises, so callers always await).
+ */
+export const EVENT_NONE = 0
+export const EVENT_STARTED = 1
+export const EVENT_COMPLETED = 2
+export const EVENT_STOPPED = 3
+export type AnnounceEvent = typeof EVENT_NONE | typeof EVENT_STARTED | typeof EVENT_COMPLETED | typeof EVENT_STOPPED
+
+export interface AnnounceRequest {
+  infoHash: Buffer
+  peerId: Buffer
+  /** The peer's address (4 or 16 bytes) followed by its port, big-endian: the compact form. */
+  endpoint: Buffer
+  uploaded: number
+  downloaded: number
+  left: number
+  event: AnnounceEvent
+  /** Already defaulted and capped by the front end. */
+  numwant: number
+  /** Hash of the client's `key` parameter; 0 when absent. */
+  key: number
+  /** Whether the reply needs peer ids (the dictionary model). */
+  wantPeerIds: boolean
+}
+
+export interface AnnounceResult {
+  complete: number
+  incomplete: number
+  downloaded: number
+  /** Compact 6-byte IPv4 entries. */
+  peers: Buffer
+  /** Compact 18-byte IPv6 entries. */
+  peers6: Buffer
+  /** Peer ids in the order of `peers` then `peers6`, when asked for. */
+  peerIds: Buffer[] | null
+}
+
+export interface ScrapeEntry {
+  complete: number
+  incomplete: number
+  downloaded: number
+  name?: string
+}
+
+export interface TorrentInfo {
+  name?: string
+  size?: number
+  piece_length?: number
+  comment?: string
+  created_by?: string
+  creation_date?: number
+  private?: boolean
+}
+
+export interface Totals {
+  torrents: number
+  peers: number
+  seeders: number
+  leechers: number
+  completed: number
+  uploaded: number
+  downloaded: number
+}
+
+export interface TorrentSummary {
+  info_hash: string
+  info: TorrentInfo
+  complete: number
+  incomplete: number
+  downloaded: number
+  uploaded: number
+  downloaded_bytes: number
+  aliases: string[]
+}
+
+export interface StatsQuery {
+  limit: number
+  offset: number
+  infoHash?: string
+}
+
+export interface PeerStore {
+  /** Records the announce and answers with peers; the reply never contains the announcer. */
+  announce: (request: AnnounceRequest) => AnnounceResult | Promise<AnnounceResult>
+  /** Counts for each hash, in order; unknown hashes answer zeros. */
+  scrape: (infoHashes: Buffer[]) => ScrapeEntry[] | Promise<ScrapeEntry[]>
+  /** Creates or updates a torrent's metadata; says which. */
+  setInfo: (hexHash: string, info: TorrentInfo) => 'added' | 'updated' | Promise<'added' | 'updated'>
+  totals: () => Totals | Promise<Totals>
+  /** One page of torrents in insertion order, or the one torrent `infoHash` names. */
+  list: (query: StatsQuery) => { total: number, torrents: TorrentSummary[] } | Promise<{ total: number, torrents: TorrentSummary[] }>
+}

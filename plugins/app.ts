@@ -1,0 +1,47 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import sensible from '@fastify/sensible'
+import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
+import adminRoutes from '../routes/admin/index.ts'
+import trackerRoutes from '../routes/tracker/index.ts'
+import clientAddress, { trustedProxies } from './client-address.ts'
+import config, { loadConfig } from './config.ts'
+import peerStore from './peer-store.ts'
+import persistence from './persistence.ts'
+
+export interface AppOptions {
+  /** Replaces process.env; tests pass their own settings. */
+  env?: Record<string, string | undefined>
+  /** Read `.env` when present (the production entry point does; tests do not). */
+  dotenv?: boolean
+  /** Fastify's logger option; by default JSON lines at the configured level. */
+  logger?: FastifyServerOptions['logger']
+  /** Called after POST /shutdown has answered; by default the app closes itself. */
+  onShutdown?: (app: FastifyInstance) => void
+}
+
+/** Builds the tracker, ready to listen. Throws ConfigError for a bad setting. */
+export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
+  const settings = loadConfig(options.env ?? process.env, options.dotenv ?? false)
+  const proxies = trustedProxies(settings.TRACKER_TRUSTED_PROXIES)
+  const app = Fastify({
+    logger: options.logger ?? { level: settings.TRACKER_LOG_LEVEL },
+    // Per-request logs would drown the log at tracker volumes; admin routes log their own.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: proxies.list.length > 0 ? proxies.list : false,
+    return503OnClosing: true
+  })
+  const store = new MemoryPeerStore({
+    peerTimeout: settings.TRACKER_PEER_TIMEOUT,
+    similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD
+  })
+
+  await app.register(config, { config: settings })
+  await app.register(sensible)
+  await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
+  await app.register(peerStore, { store })
+  await app.register(persistence, { store, file: settings.TRACKER_DATA_FILE, interval: settings.TRACKER_SAVE_INTERVAL })
+  await app.register(trackerRoutes)
+  const onShutdown = options.onShutdown ?? ((a: FastifyInstance) => { a.close().catch(err => a.log.error({ err }, 'close failed')) })
+  await app.register(adminRoutes, { onShutdown: () => onShutdown(app) })
+  return app
+}

@@ -1,0 +1,32 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+type LogLevel = typeof logLevels[number]
+
+/**
+ * Every setting the tracker reads from the environment, with its default. The type of
+ * `fastify.config` is derived from this schema, and `.env.example` and the README list the same
+ * variables (a test holds them to it).
+ */
+export const configSchema = Type.Object({
+  TRACKER_IP: Type.String({ default: '0.0.0.0', description: 'Address to listen on (`::` for IPv4 and IPv6).' }),
+  TRACKER_PORT: Type.Integer({ default: 6969, minimum: 0, maximum: 65535, description: 'HTTP port.' }),
+  TRACKER_DATA_FILE: Type.String({ default: 'tracker_state.json', minLength: 1, description: 'State file (JSON), written atomically.' }),
+  TRACKER_PEER_TIMEOUT: Type.Integer({ default: 1800, minimum: 1, description: 'Seconds of silence after which a peer is dropped.' }),
+  TRACKER_HASH_SIMILARITY_THRESHOLD: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'Similarity at which an unknown info hash becomes an alias of a known one; 0 turns matching off.' }),
+  TRACKER_SAVE_INTERVAL: Type.Integer({ default: 300, minimum: 0, description: 'Seconds between periodic state saves; 0 turns them off.' }),
+  TRACKER_ANNOUNCE_INTERVAL: Type.Integer({ default: 900, minimum: 1, description: 'Seconds clients are asked to wait between announces (`interval`).' }),
+  TRACKER_MIN_INTERVAL: Type.Integer({ default: 300, minimum: 1, description: 'Seconds clients must wait at least (`min interval`).' }),
+  TRACKER_NUMWANT_DEFAULT: Type.Integer({ default: 50, minimum: 0, description: 'Peers per reply when the client does not say.' }),
+  TRACKER_NUMWANT_MAX: Type.Integer({ default: 200, minimum: 0, description: 'Most peers per reply, whatever the client asks.' }),
+  TRACKER_SCRAPE_MAX: Type.Integer({ default: 64, minimum: 1, description: 'Most info hashes in one scrape.' }),
+  TRACKER_FULL_SCRAPE: Type.Boolean({ default: false, description: 'Answer a scrape without info_hash with every torrent.' }),
+  TRACKER_ALLOW_IP_PARAM: Type.Boolean({ default: false, description: 'Honour the `ip`/`ipv4`/`ipv6` announce parameters instead of the connection address.' }),
+  TRACKER_TRUSTED_PROXIES: Type.String({ default: '', description: 'Comma-separated proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP is believed.' }),
+  TRACKER_ADMIN_TOKEN: Type.String({ default: '', description: 'Bearer token for admin routes; empty: admin routes answer loopback callers only.' }),
+  TRACKER_STATS_PUBLIC: Type.Boolean({ default: true, description: 'Let anyone read /stats; false applies the admin rule to it.' }),
+  TRACKER_SHUTDOWN_TIMEOUT: Type.Integer({ default: 60, minimum: 1, description: 'Seconds a graceful stop (final save included) may take before the process exits anyway.' }),
+  TRACKER_LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info', description: 'Log level (fatal, error, warn, info, debug, trace, silent).' })
+})
+
+export type TrackerConfig = Static<typeof configSchema>

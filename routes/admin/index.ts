@@ -1,0 +1,68 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type {} from '@fastify/sensible'
+import { isLoopback } from '../../lib/ip-address.ts'
+import addTorrentInfo from './add-torrent-info.ts'
+import saveState from './save-state.ts'
+import shutdown from './shutdown.ts'
+import stats from './stats.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Readable by anyone while TRACKER_STATS_PUBLIC is on. */
+    public?: boolean
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
+
+/**
+ * The operator's JSON routes, never open to the world: with TRACKER_ADMIN_TOKEN set they want
+ * `Authorization: Bearer <token>`; without it they answer only direct loopback connections
+ * (a request that went through a proxy carries forwarding headers and is refused).
+ */
+export default async function adminRoutes (fastify: FastifyInstance, opts: { onShutdown: () => void }): Promise<void> {
+  const { config } = fastify
+  const token = config.TRACKER_ADMIN_TOKEN === '' ? null : digest(config.TRACKER_ADMIN_TOKEN)
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public === true && config.TRACKER_STATS_PUBLIC) return
+    if (token !== null) {
+      const header = request.headers.authorization ?? ''
+      const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : null
+      // Comparing digests keeps the comparison constant-time whatever the lengths.
+      if (given === null || !timingSafeEqual(given, token)) {
+        return await reply.unauthorized('a valid "Authorization: Bearer <token>" header is required')
+      }
+      return
+    }
+    if (!isDirectLoopback(request)) {
+      return await reply.forbidden('admin routes answer loopback connections only (set TRACKER_ADMIN_TOKEN to allow others)')
+    }
+  })
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'admin request')
+  })
+
+  fastify.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500
+    if (status >= 500) request.log.error({ err }, 'admin request failed')
+    return reply.code(status).send({
+      error: STATUS_CODES[status] ?? 'Error',
+      message: status >= 500 ? 'internal error' : err.message
+    })
+  })
+
+  await fastify.register(addTorrentInfo)
+  await fastify.register(stats)
+  await fastify.register(saveState)
+  await fastify.register(shutdown, { onShutdown: opts.onShutdown })
+}
+
+function isDirectLoopback (request: FastifyRequest): boolean {
+  const h = request.headers
+  if (h['x-forwarded-for'] !== undefined || h['x-real-ip'] !== undefined || h.forwarded !== undefined) return false
+  return isLoopback(request.raw.socket.remoteAddress)
+}

@@ -1,0 +1,23 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+
+const querystring = Type.Object({
+  limit: Type.Integer({ minimum: 0, maximum: 1000, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  info_hash: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{40}$' }))
+})
+
+export default async function statsRoute (fastify: FastifyInstance): Promise<void> {
+  fastify.get<{ Querystring: Static<typeof querystring> }>('/stats', { schema: { querystring }, config: { public: true } }, async (request) => {
+    const { limit, offset, info_hash: hash } = request.query
+    const totals = await fastify.peers.totals()
+    const page = await fastify.peers.list({ limit, offset, infoHash: hash?.toLowerCase() })
+    return {
+      totals: { ...totals, seeder_leecher_ratio: totals.leechers === 0 ? null : totals.seeders / totals.leechers },
+      total: page.total,
+      limit,
+      offset,
+      torrents: page.torrents
+    }
+  })
+}

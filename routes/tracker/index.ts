@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify'
+import { ClientError } from '../../lib/client-error.ts'
+import { writeFailure } from '../../lib/announce-response.ts'
+import announce from './announce.ts'
+import scrape from './scrape.ts'
+
+/**
+ * The BitTorrent-facing routes. Clients show a bencoded `failure reason` to their users and
+ * treat other statuses as network trouble, so every error here is HTTP 200 and bencoded.
+ */
+export default async function trackerRoutes (fastify: FastifyInstance): Promise<void> {
+  fastify.setErrorHandler((err, request, reply) => {
+    if (err instanceof ClientError) {
+      request.log.debug({ reason: err.message }, 'announce refused')
+      return reply.code(200).type('text/plain').send(writeFailure(err.message))
+    }
+    request.log.error({ err }, 'tracker request failed')
+    return reply.code(200).type('text/plain').send(writeFailure('internal tracker error'))
+  })
+
+  if (fastify.log.level === 'debug' || fastify.log.level === 'trace') {
+    fastify.addHook('onResponse', async (request, reply) => {
+      request.log.debug({ url: request.url, statusCode: reply.statusCode }, 'tracker request')
+    })
+  }
+
+  await fastify.register(announce)
+  await fastify.register(scrape)
+}

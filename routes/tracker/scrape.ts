@@ -1,0 +1,21 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ClientError } from '../../lib/client-error.ts'
+import { parseScrapeQuery } from '../../lib/scrape-request.ts'
+import { writeScrape } from '../../lib/scrape-response.ts'
+import { rawQuery } from './query.ts'
+
+export default async function scrapeRoute (fastify: FastifyInstance): Promise<void> {
+  const { config, peers } = fastify
+
+  fastify.get('/scrape', async (request: FastifyRequest, reply: FastifyReply) => {
+    let hashes = parseScrapeQuery(rawQuery(request), config.TRACKER_SCRAPE_MAX)
+    if (hashes.length === 0) {
+      if (!config.TRACKER_FULL_SCRAPE) throw new ClientError('full scrape is disabled: give at least one info_hash')
+      const all = await peers.list({ offset: 0, limit: Number.MAX_SAFE_INTEGER })
+      hashes = all.torrents.map(t => Buffer.from(t.info_hash, 'hex'))
+    }
+    const entries = await peers.scrape(hashes)
+    reply.type('text/plain')
+    return writeScrape(hashes, entries)
+  })
+}
