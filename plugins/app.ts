@@ -7,6 +7,7 @@ import clientAddress, { trustedProxies } from './client-address.ts'
 import config, { loadConfig } from './config.ts'
 import peerStore from './peer-store.ts'
 import persistence from './persistence.ts'
+import requestCounters from './request-counters.ts'
 
 export interface AppOptions {
   /** Replaces process.env; tests pass their own settings. */
@@ -37,6 +38,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
 
   await app.register(config, { config: settings })
   await app.register(sensible)
+  await app.register(requestCounters)
   await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
   await app.register(peerStore, { store })
   await app.register(persistence, { store, file: settings.TRACKER_DATA_FILE, interval: settings.TRACKER_SAVE_INTERVAL })

@@ -14,6 +14,7 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
     const page = await fastify.peers.list({ limit, offset, infoHash: hash?.toLowerCase() })
     return {
       totals: { ...totals, seeder_leecher_ratio: totals.leechers === 0 ? null : totals.seeders / totals.leechers },
+      requests: fastify.requestCounts,
       total: page.total,
       limit,
       offset,

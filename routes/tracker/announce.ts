@@ -14,6 +14,7 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
   const intervals: Intervals = { interval: config.TRACKER_ANNOUNCE_INTERVAL, minInterval: config.TRACKER_MIN_INTERVAL }
 
   async function handler (request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
+    fastify.requestCounts.http.announce++
     const query = parseAnnounceQuery(rawQuery(request), limits)
     const address = query.claimedIp ?? fastify.clientAddress(request)
     if (address === null) throw new ClientError('cannot determine your address')

@@ -10,6 +10,7 @@ import scrape from './scrape.ts'
  */
 export default async function trackerRoutes (fastify: FastifyInstance): Promise<void> {
   fastify.setErrorHandler((err, request, reply) => {
+    fastify.requestCounts.http.failure++
     if (err instanceof ClientError) {
       request.log.debug({ reason: err.message }, 'announce refused')
       return reply.code(200).type('text/plain').send(writeFailure(err.message))

@@ -8,6 +8,7 @@ export default async function scrapeRoute (fastify: FastifyInstance): Promise<vo
   const { config, peers } = fastify
 
   fastify.get('/scrape', async (request: FastifyRequest, reply: FastifyReply) => {
+    fastify.requestCounts.http.scrape++
     let hashes = parseScrapeQuery(rawQuery(request), config.TRACKER_SCRAPE_MAX)
     if (hashes.length === 0) {
       if (!config.TRACKER_FULL_SCRAPE) throw new ClientError('full scrape is disabled: give at least one info_hash')
