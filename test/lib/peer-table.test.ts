@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { randomInt } from 'node:crypto'
+import { test } from 'node:test'
+import { PeerTable, type PeerFields } from '../../lib/peer-table.ts'
+
+interface Model { key: number, left: number, seen: number }
+
+function endpoint (n: number): Buffer {
+  const b = Buffer.alloc(6)
+  b.writeUInt32BE(0x0a000000 + (n >> 4), 0)
+  b.writeUInt16BE(1000 + (n & 15), 4)
+  return b
+}
+
+function fields (m: Model, n: number): PeerFields {
+  const peerId = Buffer.alloc(20)
+  peerId.writeUInt32BE(n)
+  return { peerId, key: m.key, seen: m.seen, uploaded: n * 3, downloaded: n * 2, left: m.left }
+}
+
+/** Checks every stored peer against the model and the seeder partition. */
+function check (table: PeerTable, model: Map<number, Model>): void {
+  assert.equal(table.count, model.size)
+  let seeders = 0
+  for (const [n, m] of model) {
+    const slot = table.find(endpoint(n), 0)
+    assert.notEqual(slot, -1, `peer ${n} is findable`)
+    assert.equal(table.leftOf(slot), m.left)
+    assert.equal(table.seenOf(slot), m.seen)
+    assert.equal(table.peerId(slot).readUInt32BE(0), n)
+    assert.equal(table.uploadedOf(slot), n * 3)
+    assert.equal(slot < table.seeders, m.left === 0, 'seeders sit before leechers')
+    if (m.key !== 0) assert.equal(table.find(Buffer.alloc(6), m.key), slot, 'findable by key')
+    if (m.left === 0) seeders++
+  }
+  assert.equal(table.seeders, seeders)
+}
+
+for (const size of [10, 300]) {
+  test(`random adds, updates, removals and expiry keep records, index and partition consistent (${size} peers)`, () => {
+    const table = new PeerTable(4)
+    const model = new Map<number, Model>()
+    let clock = 1000
+    for (let step = 0; step < size * 20; step++) {
+      const n = randomInt(size)
+      const op = randomInt(10)
+      const slot = table.find(endpoint(n), 0)
+      assert.equal(slot !== -1, model.has(n))
+      if (op < 6) {
+        const m = { key: randomInt(3) === 0 ? n * 7919 + 1 : 0, left: randomInt(3) === 0 ? 0 : randomInt(1, 1e12), seen: clock++ }
+        if (slot === -1) table.add(endpoint(n), fields(m, n), 0)
+        else table.update(slot, endpoint(n), fields(m, n), 0)
+        model.set(n, m)
+      } else if (op < 9) {
+        if (slot !== -1) table.remove(slot)
+        model.delete(n)
+      } else {
+        const cutoff = clock - randomInt(size)
+        table.expire(cutoff)
+        for (const [k, m] of model) if (m.seen < cutoff) model.delete(k)
+      }
+      if (step % 50 === 0) check(table, model)
+    }
+    check(table, model)
+  })
+}
+
+test('sample returns distinct peers from the requested range and never the skipped slot', () => {
+  const table = new PeerTable(4)
+  for (let n = 0; n < 40; n++) table.add(endpoint(n), fields({ key: 0, left: n % 4 === 0 ? 0 : 5, seen: 1 }, n), 0)
+  for (let i = 0; i < 200; i++) {
+    const want = randomInt(1, 45)
+    const skip = randomInt(40)
+    const out = Buffer.alloc(want * 6)
+    const from = i % 2 === 0 ? 0 : table.seeders
+    const got = table.sample(from, want, skip, out, 0, null)
+    const available = 40 - from - (skip >= from ? 1 : 0)
+    assert.equal(got, Math.min(want, available))
+    const seen = new Set<string>()
+    for (let k = 0; k < got; k++) {
+      const e = out.subarray(k * 6, k * 6 + 6)
+      const slot = table.find(e, 0)
+      assert.notEqual(slot, skip)
+      assert.ok(slot >= from)
+      seen.add(e.toString('hex'))
+    }
+    assert.equal(seen.size, got)
+  }
+})

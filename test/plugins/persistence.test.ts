@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { test, type TestContext } from 'node:test'
+import { announce, compactPeers, get, id, type RunningTracker } from '../helpers/tracker.ts'
+import { spawnTracker } from '../helpers/tracker-process.ts'
+import { buildApp } from '../../plugins/app.ts'
+
+function tempDir (t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-state-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The announce helpers want a RunningTracker; a child process only needs its URL. */
+const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
+
+test('SIGTERM saves the state and a restart finds the same torrents, peers and completed counts', async (t) => {
+  const dir = tempDir(t)
+  const env = { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }
+  const first = await spawnTracker(t, env)
+  const infoHash = id('persist')
+  await announce(at(first.url), { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed', uploaded: 1234 })
+  await announce(at(first.url), { infoHash, peerId: id('l'), port: 6002, left: 77 })
+  await get(first.url, '/add_torrent_info') // not a POST: refused, changes nothing
+  first.child.kill('SIGTERM')
+  assert.equal(await first.exited, 0, 'exits 0 after a clean save')
+  assert.ok(existsSync(env.TRACKER_DATA_FILE))
+
+  const second = await spawnTracker(t, env)
+  const stats = JSON.parse((await get(second.url, `/stats?info_hash=${infoHash.toString('hex')}`)).body.toString())
+  assert.equal(stats.totals.peers, 2)
+  assert.deepEqual(stats.torrents[0], {
+    info_hash: infoHash.toString('hex'), info: {}, complete: 1, incomplete: 1, downloaded: 1, uploaded: 1234, downloaded_bytes: 0, aliases: []
+  })
+  const viewer = await announce(at(second.url), { infoHash, peerId: id('v'), port: 6003 })
+  assert.deepEqual(compactPeers(viewer.peers).sort(), ['127.0.0.1:6001', '127.0.0.1:6002'])
+  // The restored seeder's completion was already counted: completing again does not count twice.
+  const again = await announce(at(second.url), { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed' })
+  assert.equal(again.downloaded, 1)
+  const res = await fetch(`${second.url}/shutdown`, { method: 'POST' })
+  assert.deepEqual(await res.json(), { status: 'shutting down' })
+  assert.equal(await second.exited, 0, 'POST /shutdown exits 0 too')
+  const saved = JSON.parse(readFileSync(env.TRACKER_DATA_FILE, 'utf8'))
+  assert.equal(saved.version, 1)
+  const entry = saved.torrents[infoHash.toString('hex')]
+  assert.equal(entry.stats.completed, 1)
+  assert.equal(entry.peers_info.length, 3)
+  for (const p of entry.peers_info) {
+    assert.deepEqual(Object.keys(p).sort(), ['counted', 'downloaded', 'ip', 'key', 'last_seen', 'left', 'peer_id', 'port', 'uploaded'])
+  }
+})
+
+test('peers older than the timeout are dropped while loading', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'state.json')
+  const now = Math.floor(Date.now() / 1000)
+  const peer = (port: number, seen: number): object => ({ peer_id: id('p').toString('hex'), ip: '10.1.2.3', port, uploaded: 0, downloaded: 0, left: 5, last_seen: seen })
+  writeFileSync(file, JSON.stringify({
+    version: 1,
+    torrents: { ['ab'.repeat(20)]: { info: { name: 'old.iso' }, peers_info: [peer(1, now - 10), peer(2, now - 5000)], stats: { completed: 4 } } }
+  }))
+  const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, logger: false })
+  t.after(() => app.close())
+  const stats = (await app.inject({ url: '/stats' })).json()
+  assert.equal(stats.totals.peers, 1)
+  assert.equal(stats.totals.completed, 4)
+  assert.equal(stats.torrents[0].info.name, 'old.iso')
+})
+
+test('a corrupt state file is moved aside, reported, and never overwritten', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'state.json')
+  const garbage = '{"torrents": {"abc": [1, 2'
+  writeFileSync(file, garbage)
+  const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+  const aside = readdirSync(dir).filter(f => f.startsWith('state.json.corrupt-'))
+  assert.equal(aside.length, 1)
+  assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), garbage)
+  assert.ok(tracker.logs.some(l => l.level === 50 && /corrupt/.test(String(l.msg))), 'logged as an error')
+  await announce(at(tracker.url), { infoHash: id('h'), peerId: id('p'), port: 6001 })
+  tracker.child.kill('SIGTERM')
+  assert.equal(await tracker.exited, 0)
+  assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), garbage, 'the kept copy is untouched')
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 1, 'a fresh state file was written')
+})
+
+test('a state file that is not a state file (wrong shape, unreadable) is kept aside too', async (t) => {
+  for (const [what, make] of [
+    ['JSON of the wrong shape', (f: string) => writeFileSync(f, '[1,2,3]')],
+    ['a folder in its place', (f: string) => mkdirSync(f)]
+  ] as const) {
+    const dir = tempDir(t)
+    const file = join(dir, 'state.json')
+    make(file)
+    const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, logger: false })
+    await app.close()
+    assert.equal(readdirSync(dir).filter(f => f.startsWith('state.json.corrupt-')).length, 1, what)
+  }
+})
+
+test('an unwritable location is reported at start, and /save_state says why it failed', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'missing-folder', 'state.json')
+  const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+  assert.ok(tracker.logs.some(l => l.level === 50 && /not writable/.test(String(l.msg))))
+  const res = await get(tracker.url, '/save_state')
+  assert.equal(res.status, 500)
+  assert.match(JSON.parse(res.body.toString()).message, /state save failed: ENOENT/)
+  tracker.child.kill('SIGTERM')
+  await tracker.exited
+})
+
+test('/save_state writes the file now and answers what it wrote; the periodic save runs by itself', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'state.json')
+  const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '1' }, logger: false })
+  t.after(() => app.close())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  await announce(at(url), { infoHash: id('h'), peerId: id('p'), port: 6001 })
+  const res = (await app.inject({ method: 'POST', url: '/save_state' })).json()
+  assert.equal(res.saved, true)
+  assert.equal(res.torrents, 1)
+  assert.equal(res.peers, 1)
+  assert.equal(res.bytes, readFileSync(file).length)
+  rmSync(file)
+  await sleep(1500)
+  assert.ok(existsSync(file), 'saved again by the periodic timer')
+})
+
+test('kill -9 during saves never leaves an unreadable state file', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'state.json')
+  // A state large enough that a save takes a while, so the kill lands inside one.
+  const now = Math.floor(Date.now() / 1000)
+  const torrents: Record<string, object> = {}
+  for (let i = 0; i < 2000; i++) {
+    const peers = []
+    for (let p = 0; p < 50; p++) peers.push({ peer_id: id('k').toString('hex'), ip: `10.0.${p}.${i % 250}`, port: 1000 + p, uploaded: 0, downloaded: 0, left: p, last_seen: now })
+    torrents[i.toString(16).padStart(40, '0')] = { info: {}, peers_info: peers, stats: { completed: i } }
+  }
+  writeFileSync(file, JSON.stringify({ version: 1, torrents }))
+  for (let round = 0; round < 4; round++) {
+    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+    const saves = Array.from({ length: 3 }, async () => await get(tracker.url, '/save_state').catch(() => null))
+    await sleep(20 + round * 40)
+    tracker.child.kill('SIGKILL')
+    await tracker.exited
+    await Promise.all(saves)
+    const state = JSON.parse(readFileSync(file, 'utf8'))
+    assert.equal(Object.keys(state.torrents).length, 2000, `round ${round}: complete and readable`)
+  }
+})
