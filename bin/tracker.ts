@@ -11,10 +11,7 @@ let app: FastifyInstance
 try {
   app = await buildApp({
     dotenv: true,
-    logger: {
-      level: process.env.TRACKER_LOG_LEVEL ?? 'info',
-      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {})
-    },
+    prettyLogs: process.stdout.isTTY,
     onShutdown: () => { void stop('POST /shutdown') }
   })
 } catch (err) {

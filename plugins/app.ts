@@ -16,6 +16,8 @@ export interface AppOptions {
   dotenv?: boolean
   /** Fastify's logger option; by default JSON lines at the configured level. */
   logger?: FastifyServerOptions['logger']
+  /** Human-readable logs (pino-pretty), for a terminal. */
+  prettyLogs?: boolean
   /** Called after POST /shutdown has answered; by default the app closes itself. */
   onShutdown?: (app: FastifyInstance) => void
 }
@@ -25,11 +27,16 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const settings = loadConfig(options.env ?? process.env, options.dotenv ?? false)
   const proxies = trustedProxies(settings.TRACKER_TRUSTED_PROXIES)
   const app = Fastify({
-    logger: options.logger ?? { level: settings.TRACKER_LOG_LEVEL },
+    logger: options.logger ?? {
+      level: settings.TRACKER_LOG_LEVEL,
+      ...(options.prettyLogs === true ? { transport: { target: 'pino-pretty' } } : {})
+    },
     // Per-request logs would drown the log at tracker volumes; admin routes log their own.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: proxies.list.length > 0 ? proxies.list : false,
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } }
   })
   const store = new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,

@@ -51,7 +51,7 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
     if (status >= 500) request.log.error({ err }, 'admin request failed')
     return reply.code(status).send({
       error: STATUS_CODES[status] ?? 'Error',
-      message: status >= 500 ? 'internal error' : err.message
+      message: status >= 500 ? 'internal error' : describe(err)
     })
   })
 
@@ -59,6 +59,13 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
   await fastify.register(stats)
   await fastify.register(saveState)
   await fastify.register(shutdown, { onShutdown: opts.onShutdown })
+}
+
+/** Ajv says "must NOT have additional properties" without naming one; name it. */
+function describe (err: FastifyError): string {
+  const extra = err.validation?.find(v => v.keyword === 'additionalProperties')
+  if (extra !== undefined) return `${err.validationContext ?? 'body'} has an unknown property "${String(extra.params.additionalProperty)}"`
+  return err.message
 }
 
 function isDirectLoopback (request: FastifyRequest): boolean {
