@@ -2,7 +2,7 @@ import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Bytes gathered before each write: large enough to be efficient, small enough to yield often. */
-const FLUSH_AT = 1 << 20
+const FLUSH_AT = 1 << 18
 
 /**
  * Writes the chunks to `file` so that readers only ever see the old or the new content: a

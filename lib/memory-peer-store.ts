@@ -1,4 +1,5 @@
 import { SimilarityIndex } from './hash-similarity.ts'
+import type { PeerFields } from './peer-table.ts'
 import { Swarm, type SwarmDelta } from './swarm.ts'
 import type {
   AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry, StatsQuery, TorrentInfo, TorrentSummary, Totals
@@ -121,8 +122,8 @@ export class MemoryPeerStore implements PeerStore {
   }
 
   /** Adds a peer as read from the state file. */
-  restorePeer (swarm: Swarm, req: AnnounceRequest, seen: number, counted: boolean): void {
-    swarm.restorePeer(req, seen, counted, this.delta)
+  restorePeer (swarm: Swarm, endpoint: Buffer, fields: PeerFields, counted: boolean): void {
+    swarm.restorePeer(endpoint, fields, counted, this.delta)
     this.applyDelta()
   }
 

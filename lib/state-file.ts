@@ -1,8 +1,7 @@
 import { formatIp, parseIp } from './ip-address.ts'
 import type { MemoryPeerStore } from './memory-peer-store.ts'
-import { EVENT_NONE, type TorrentInfo } from './peer-store.ts'
-import { FLAG_COUNTED, type PeerTable } from './peer-table.ts'
-import { compactEndpoint } from './announce-request.ts'
+import type { TorrentInfo } from './peer-store.ts'
+import { FLAG_COUNTED, type PeerFields, type PeerTable } from './peer-table.ts'
 
 /**
  * The state file, in the seed's shape:
@@ -90,18 +89,7 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
       const parsed = readPeer(peer)
       if (parsed === null) { report.skipped++; continue }
       if (parsed.seen < cutoff) { report.expired++; continue }
-      store.restorePeer(swarm, {
-        infoHash: Buffer.from(hex, 'hex'),
-        peerId: parsed.peerId,
-        endpoint: parsed.endpoint,
-        uploaded: parsed.uploaded,
-        downloaded: parsed.downloaded,
-        left: parsed.left,
-        event: EVENT_NONE,
-        numwant: 0,
-        key: parsed.key,
-        wantPeerIds: false
-      }, parsed.seen, parsed.counted)
+      store.restorePeer(swarm, parsed.endpoint, parsed, parsed.counted)
       report.peers++
     }
   }
@@ -126,19 +114,28 @@ function readInfo (info: unknown): TorrentInfo | null {
   return out
 }
 
-function readPeer (peer: unknown): { peerId: Buffer, endpoint: Buffer, uploaded: number, downloaded: number, left: number, seen: number, key: number, counted: boolean } | null {
+// Peers are copied into the packed tables, so parsing can reuse these instead of allocating.
+const scratchId = Buffer.alloc(20)
+const scratch4 = Buffer.alloc(6)
+const scratch6 = Buffer.alloc(18)
+
+function readPeer (peer: unknown): (PeerFields & { endpoint: Buffer, counted: boolean }) | null {
   if (!isObject(peer) || typeof peer.ip !== 'string' || typeof peer.peer_id !== 'string') return null
   const address = parseIp(peer.ip)
   const port = peer.port
   if (address === null || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null
+  const endpoint = address.length === 4 ? scratch4 : scratch6
+  address.copy(endpoint)
+  endpoint.writeUInt16BE(port as number, address.length)
+  const id = peer.peer_id
   // Older files kept the peer id as its 20 raw characters rather than hex.
-  const peerId = HEX40.test(peer.peer_id) ? Buffer.from(peer.peer_id, 'hex') : Buffer.from(peer.peer_id, 'latin1')
-  if (peerId.length !== 20) return null
-  const seen = peer.last_seen
-  if (!isCount(seen)) return null
+  const hexOk = id.length === 40 && scratchId.write(id, 'hex') === 20
+  if (!hexOk && (id.length !== 20 || scratchId.write(id, 'latin1') !== 20)) return null
+  const seen = typeof peer.last_seen === 'number' && peer.last_seen >= 0 ? Math.floor(peer.last_seen) : -1
+  if (seen < 0) return null
   return {
-    peerId,
-    endpoint: compactEndpoint(address, port as number),
+    peerId: scratchId,
+    endpoint,
     uploaded: isCount(peer.uploaded) ? peer.uploaded : 0,
     downloaded: isCount(peer.downloaded) ? peer.downloaded : 0,
     left: isCount(peer.left) ? peer.left : 0,

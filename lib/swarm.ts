@@ -96,17 +96,16 @@ export class Swarm {
   }
 
   /** Adds a peer as read from the state file, keeping its last-seen time and counted flag. */
-  restorePeer (req: AnnounceRequest, seen: number, counted: boolean, delta: SwarmDelta): void {
-    const table = req.endpoint.length === 6 ? (this.v4 ??= new PeerTable(4)) : (this.v6 ??= new PeerTable(16))
-    if (table.find(req.endpoint, req.key) !== -1) return
-    const seedersBefore = this.seeders
-    table.add(req.endpoint, { ...req, seen }, counted ? FLAG_COUNTED : 0)
-    this.uploaded += req.uploaded
-    this.downloaded += req.downloaded
+  restorePeer (endpoint: Buffer, fields: PeerFields, counted: boolean, delta: SwarmDelta): void {
+    const table = endpoint.length === 6 ? (this.v4 ??= new PeerTable(4)) : (this.v6 ??= new PeerTable(16))
+    if (table.find(endpoint, fields.key) !== -1) return
+    table.add(endpoint, fields, counted ? FLAG_COUNTED : 0)
+    this.uploaded += fields.uploaded
+    this.downloaded += fields.downloaded
     delta.peers++
-    delta.uploaded += req.uploaded
-    delta.downloaded += req.downloaded
-    delta.seeders += this.seeders - seedersBefore
+    delta.uploaded += fields.uploaded
+    delta.downloaded += fields.downloaded
+    if (fields.left === 0) delta.seeders++
   }
 
   /** Drops peers silent since before `cutoff`. */

@@ -1,0 +1,57 @@
+/**
+ * Save and load of a large state: save time, load time, and the longest event-loop stall while
+ * saving with announces still arriving. Usage: node --expose-gc --import tsx bench/state-save.ts [peers] [torrents]
+ */
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { writeAtomic } from '../lib/atomic-write.ts'
+import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
+import { loadState, serializeState } from '../lib/state-file.ts'
+import { announceFor, fillStore } from './fill-store.ts'
+
+const peers = Number(process.argv[2] ?? 1_000_000)
+const torrents = Number(process.argv[3] ?? 100_000)
+const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
+const file = join(dir, 'state.json')
+
+const { store, hashes } = fillStore(torrents, peers)
+globalThis.gc?.()
+
+// Announces keep arriving during the save, as they would in production.
+let announced = 0
+let saving = true
+function keepAnnouncing (): void {
+  for (let i = 0; i < 20; i++) store.announce(announceFor(hashes[announced % torrents], peers + announced++, 5))
+  if (saving) setImmediate(keepAnnouncing)
+}
+
+const delay = monitorEventLoopDelay({ resolution: 1 })
+delay.enable()
+setImmediate(keepAnnouncing)
+const started = performance.now()
+await writeAtomic(file, serializeState(store))
+const saveMs = performance.now() - started
+saving = false
+delay.disable()
+
+// Load as a fresh start would: without the saved store still taking memory and GC time.
+store.torrents.clear()
+globalThis.gc?.()
+const loadStarted = performance.now()
+const fresh = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 })
+const report = loadState(readFileSync(file, 'utf8'), fresh)
+const loadMs = performance.now() - loadStarted
+
+console.log(JSON.stringify({
+  peers,
+  torrents,
+  fileMiB: +(statSync(file).size / 2 ** 20).toFixed(1),
+  saveMs: Math.round(saveMs),
+  longestStallMs: +(delay.max / 1e6).toFixed(1),
+  announcesDuringSave: announced,
+  loadMs: Math.round(loadMs),
+  loadedPeers: report.peers
+}))
+rmSync(dir, { recursive: true, force: true })
