@@ -136,8 +136,9 @@ export default fp<Options>(async (fastify, { store, file: configured, interval }
     const timer = setInterval(() => { save().catch(() => {}) }, interval * 1000).unref()
     fastify.addHook('onClose', async () => clearInterval(timer))
   }
+  // A failed final save fails the close, so the process exits non-zero and the operator sees it.
   fastify.addHook('onClose', async () => {
     if (status.blocked !== null) return
-    await save().catch(() => {})
+    await save()
   })
 }, { name: 'persistence', dependencies: ['peer-store'] })

@@ -3,22 +3,34 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { test, type TestContext } from 'node:test'
+import { after, test, type TestContext } from 'node:test'
 import { announce, compactPeers, get, id, type RunningTracker } from '../helpers/tracker.ts'
 import { spawnTracker } from '../helpers/tracker-process.ts'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../plugins/app.ts'
 
-function tempDir (t: TestContext): string {
+const dirs: string[] = []
+// Removed after every test's own clean-up, which may still save into them.
+after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }) })
+
+function tempDir (): string {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-state-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  dirs.push(dir)
   return dir
+}
+
+/** An in-process tracker, closed (with its final save) before its folder is removed. */
+async function appIn (t: TestContext, env: Record<string, string>): Promise<FastifyInstance> {
+  const app = await buildApp({ env, logger: false })
+  t.after(async () => await app.close())
+  return app
 }
 
 /** The announce helpers want a RunningTracker; a child process only needs its URL. */
 const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
 
 test('SIGTERM saves the state and a restart finds the same torrents, peers and completed counts', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const env = { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }
   const first = await spawnTracker(t, env)
   const infoHash = id('persist')
@@ -54,7 +66,7 @@ test('SIGTERM saves the state and a restart finds the same torrents, peers and c
 })
 
 test('peers older than the timeout are dropped while loading', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const file = join(dir, 'state.json')
   const now = Math.floor(Date.now() / 1000)
   const peer = (port: number, seen: number): object => ({ peer_id: id('p').toString('hex'), ip: '10.1.2.3', port, uploaded: 0, downloaded: 0, left: 5, last_seen: seen })
@@ -62,8 +74,7 @@ test('peers older than the timeout are dropped while loading', async (t) => {
     version: 1,
     torrents: { ['ab'.repeat(20)]: { info: { name: 'old.iso' }, peers_info: [peer(1, now - 10), peer(2, now - 5000)], stats: { completed: 4 } } }
   }))
-  const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, logger: false })
-  t.after(() => app.close())
+  const app = await appIn(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
   const stats = (await app.inject({ url: '/stats' })).json()
   assert.equal(stats.totals.peers, 1)
   assert.equal(stats.totals.completed, 4)
@@ -71,7 +82,7 @@ test('peers older than the timeout are dropped while loading', async (t) => {
 })
 
 test('a corrupt state file is moved aside, reported, and never overwritten', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const file = join(dir, 'state.json')
   const garbage = '{"torrents": {"abc": [1, 2'
   writeFileSync(file, garbage)
@@ -92,7 +103,7 @@ test('a state file that is not a state file (wrong shape, unreadable) is kept as
     ['JSON of the wrong shape', (f: string) => writeFileSync(f, '[1,2,3]')],
     ['a folder in its place', (f: string) => mkdirSync(f)]
   ] as const) {
-    const dir = tempDir(t)
+    const dir = tempDir()
     const file = join(dir, 'state.json')
     make(file)
     const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, logger: false })
@@ -102,7 +113,7 @@ test('a state file that is not a state file (wrong shape, unreadable) is kept as
 })
 
 test('an unwritable location is reported at start, and /save_state says why it failed', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const file = join(dir, 'missing-folder', 'state.json')
   const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
   assert.ok(tracker.logs.some(l => l.level === 50 && /not writable/.test(String(l.msg))))
@@ -110,14 +121,13 @@ test('an unwritable location is reported at start, and /save_state says why it f
   assert.equal(res.status, 500)
   assert.match(JSON.parse(res.body.toString()).message, /state save failed: ENOENT/)
   tracker.child.kill('SIGTERM')
-  await tracker.exited
+  assert.equal(await tracker.exited, 1, 'a failed final save is not a clean exit')
 })
 
 test('/save_state writes the file now and answers what it wrote; the periodic save runs by itself', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const file = join(dir, 'state.json')
-  const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '1' }, logger: false })
-  t.after(() => app.close())
+  const app = await appIn(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '1' })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   await announce(at(url), { infoHash: id('h'), peerId: id('p'), port: 6001 })
@@ -132,7 +142,7 @@ test('/save_state writes the file now and answers what it wrote; the periodic sa
 })
 
 test('kill -9 during saves never leaves an unreadable state file', async (t) => {
-  const dir = tempDir(t)
+  const dir = tempDir()
   const file = join(dir, 'state.json')
   // A state large enough that a save takes a while, so the kill lands inside one.
   const now = Math.floor(Date.now() / 1000)
