@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type PeerStore
+} from '../../lib/peer-store.ts'
+
+/**
+ * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
+ * (the in-memory store now, a shared store later) so that front ends can rely on it.
+ */
+export function peerStoreContract (name: string, create: () => PeerStore): void {
+  const hash = Buffer.alloc(20, 7)
+  let next = 1
+  const req = (port: number, left: number, event: AnnounceEvent = EVENT_NONE, extra: Partial<AnnounceRequest> = {}): AnnounceRequest => ({
+    infoHash: hash,
+    peerId: Buffer.alloc(20, next++),
+    endpoint: Buffer.from([10, 0, 0, 1, port >> 8, port & 255]),
+    uploaded: 0,
+    downloaded: 0,
+    left,
+    event,
+    numwant: 50,
+    key: 0,
+    wantPeerIds: false,
+    ...extra
+  })
+
+  test(`${name}: a reply never contains the announcer and counts seeders and leechers`, async () => {
+    const store = create()
+    await store.announce(req(1, 0))
+    const r = await store.announce(req(2, 5))
+    assert.deepEqual([...r.peers], [10, 0, 0, 1, 0, 1])
+    assert.equal(r.complete, 1)
+    assert.equal(r.incomplete, 1)
+    const again = await store.announce(req(2, 5))
+    assert.equal(again.peers.length, 6)
+  })
+
+  test(`${name}: stopped removes, completed counts once per peer`, async () => {
+    const store = create()
+    await store.announce(req(1, 5))
+    assert.equal((await store.announce(req(1, 0, EVENT_COMPLETED))).downloaded, 1)
+    assert.equal((await store.announce(req(1, 0, EVENT_COMPLETED))).downloaded, 1)
+    const stopped = await store.announce(req(1, 0, EVENT_STOPPED))
+    assert.equal(stopped.complete + stopped.incomplete, 0)
+    assert.deepEqual(await store.scrape([hash, Buffer.alloc(20, 9)]), [
+      { complete: 0, incomplete: 0, downloaded: 1 },
+      { complete: 0, incomplete: 0, downloaded: 0 }
+    ])
+  })
+
+  test(`${name}: peer ids are returned in reply order when asked for`, async () => {
+    const store = create()
+    const first = req(1, 5)
+    await store.announce(first)
+    const r = await store.announce(req(2, 5, EVENT_NONE, { wantPeerIds: true }))
+    assert.deepEqual(r.peerIds, [first.peerId])
+  })
+
+  test(`${name}: metadata is added, then updated, and listed with totals`, async () => {
+    const store = create()
+    const hex = hash.toString('hex')
+    assert.equal(await store.setInfo(hex, { name: 'a' }), 'added')
+    assert.equal(await store.setInfo(hex, { size: 3 }), 'updated')
+    await store.announce(req(1, 0, EVENT_NONE, { uploaded: 10 }))
+    const page = await store.list({ limit: 10, offset: 0 })
+    assert.equal(page.total, 1)
+    assert.deepEqual(page.torrents[0].info, { name: 'a', size: 3 })
+    assert.deepEqual(await store.totals(), { torrents: 1, peers: 1, seeders: 1, leechers: 0, completed: 0, uploaded: 10, downloaded: 0 })
+    assert.equal((await store.scrape([hash]))[0].name, 'a')
+  })
+}
