@@ -46,6 +46,8 @@ process.on('SIGTERM', () => { void stop('SIGTERM') })
 
 try {
   await app.listen({ host: app.config.TRACKER_IP, port: app.config.TRACKER_PORT })
+  // A UDP port that cannot be bound is as fatal as an HTTP one.
+  await app.udpAddress()
 } catch (err) {
   app.log.fatal({ err }, 'cannot listen')
   process.exit(1)

@@ -8,6 +8,7 @@ import config, { loadConfig } from './config.ts'
 import peerStore from './peer-store.ts'
 import persistence from './persistence.ts'
 import requestCounters from './request-counters.ts'
+import udp from './udp.ts'
 
 export interface AppOptions {
   /** Replaces process.env; tests pass their own settings. */
@@ -49,6 +50,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
   await app.register(peerStore, { store })
   await app.register(persistence, { store, file: settings.TRACKER_DATA_FILE, interval: settings.TRACKER_SAVE_INTERVAL })
+  // After persistence: closes first, so no UDP announce lands after the final save.
+  await app.register(udp)
   await app.register(trackerRoutes)
   const onShutdown = options.onShutdown ?? ((a: FastifyInstance) => { a.close().catch(err => a.log.error({ err }, 'close failed')) })
   await app.register(adminRoutes, { onShutdown: () => onShutdown(app) })

@@ -11,6 +11,7 @@ type LogLevel = typeof logLevels[number]
 export const configSchema = Type.Object({
   TRACKER_IP: Type.String({ default: '0.0.0.0', description: 'Address to listen on (`::` for IPv4 and IPv6).' }),
   TRACKER_PORT: Type.Integer({ default: 6969, minimum: 0, maximum: 65535, description: 'HTTP port.' }),
+  TRACKER_UDP_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'UDP tracker port (BEP 15), on the HTTP address; unset: the port HTTP listens on; 0 turns UDP off.' })),
   TRACKER_DATA_FILE: Type.String({ default: 'tracker_state.json', minLength: 1, description: 'State file (JSON), written atomically.' }),
   TRACKER_PEER_TIMEOUT: Type.Integer({ default: 1800, minimum: 1, description: 'Seconds of silence after which a peer is dropped.' }),
   TRACKER_HASH_SIMILARITY_THRESHOLD: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'Similarity at which an unknown info hash becomes an alias of a known one; 0 turns matching off.' }),

@@ -1,0 +1,112 @@
+import { createSocket, type Socket } from 'node:dgram'
+import { isIPv6, type AddressInfo } from 'node:net'
+import fp from 'fastify-plugin'
+import { ConnectionIds } from '../lib/connection-id.ts'
+import { UdpRequestHandler } from '../lib/udp-request-handler.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Where the UDP tracker listens, once its socket is bound; null when UDP is off or HTTP is
+     * not listening. Rejects when the socket could not bind (the port taken, say).
+     */
+    udpAddress: () => Promise<AddressInfo | null>
+  }
+}
+
+/** Room for bursts between event-loop turns; the kernel caps it at net.core.rmem_max. */
+const RECEIVE_BUFFER = 4 * 1024 * 1024
+
+/**
+ * The UDP tracker (BEP 15) on the HTTP address and, unless TRACKER_UDP_PORT says otherwise, the
+ * port HTTP actually got: so it binds once HTTP listens, which is also why a port-0 test server
+ * has UDP on the same number. On `::` one socket takes IPv6 and, IPv4-mapped, IPv4.
+ */
+export default fp(async (fastify) => {
+  const { config } = fastify
+  const configured = config.TRACKER_UDP_PORT
+  const log = fastify.log.child({ plugin: 'udp' })
+  const handler = new UdpRequestHandler({
+    store: fastify.peers,
+    ids: new ConnectionIds(),
+    limits: {
+      numwantDefault: config.TRACKER_NUMWANT_DEFAULT,
+      numwantMax: config.TRACKER_NUMWANT_MAX,
+      allowIpParam: config.TRACKER_ALLOW_IP_PARAM
+    },
+    interval: config.TRACKER_ANNOUNCE_INTERVAL,
+    scrapeMax: config.TRACKER_SCRAPE_MAX,
+    counters: fastify.requestCounts.udp,
+    onError: err => log.error({ err }, 'UDP request failed')
+  })
+
+  let socket: Socket | null = null
+  let closed = false
+  let resolveBound: (address: AddressInfo | null) => void = () => {}
+  let rejectBound: (err: unknown) => void = () => {}
+  const bound = new Promise<AddressInfo | null>((resolve, reject) => {
+    resolveBound = resolve
+    rejectBound = reject
+  })
+  // Reported through udpAddress() and the onListen hook; not an unhandled rejection.
+  bound.catch(() => {})
+
+  fastify.decorate('udpAddress', async (): Promise<AddressInfo | null> => {
+    if (configured === 0 || !fastify.server.listening) return null
+    return await bound
+  })
+  if (configured === 0) return
+
+  function receive (this: Socket, packet: Buffer, from: { address: string, port: number }): void {
+    handler.handle(packet, from.address, from.port).then(reply => {
+      // A reply still being computed when the socket closes has nowhere to go.
+      if (reply !== null && socket === this) this.send(reply, from.port, from.address, onSent)
+    }).catch((err: unknown) => log.error({ err }, 'UDP request failed'))
+  }
+
+  fastify.addHook('onListen', async () => {
+    const http = fastify.server.address()
+    if (http === null || typeof http === 'string') {
+      resolveBound(null)
+      return
+    }
+    const s = createSocket({ type: isIPv6(http.address) ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: RECEIVE_BUFFER })
+    s.on('message', receive)
+    try {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject)
+        s.bind(configured ?? http.port, http.address, () => {
+          s.off('error', reject)
+          resolve()
+        })
+      })
+    } catch (err) {
+      s.close()
+      rejectBound(err)
+      throw err
+    }
+    if (closed) {
+      // The app was closed while the socket was binding.
+      s.close()
+      resolveBound(null)
+      return
+    }
+    socket = s
+    s.on('error', (err: Error) => log.warn({ err }, 'UDP socket error'))
+    log.info({ address: s.address() }, 'UDP tracker listening')
+    resolveBound(s.address())
+  })
+
+  fastify.addHook('onClose', async () => {
+    closed = true
+    if (socket === null) return
+    const s = socket
+    socket = null
+    await new Promise<void>(resolve => s.close(() => resolve()))
+  })
+
+  function onSent (err: Error | null): void {
+    // A peer that vanished (ICMP unreachable) is its own affair.
+    if (err !== null) log.debug({ err }, 'UDP reply not sent')
+  }
+}, { name: 'udp', dependencies: ['config', 'peer-store', 'request-counters'] })

@@ -1,0 +1,53 @@
+// The parts of bittorrent-tracker@10's client that the tests use; the package ships no types.
+declare module 'bittorrent-tracker' {
+  import { EventEmitter } from 'node:events'
+
+  export interface AnnounceOptions {
+    uploaded?: number
+    downloaded?: number
+    /** Omitted: UDP sends "unknown" (all ones), HTTP sends no `left` at all. */
+    left?: number
+    numwant?: number
+  }
+
+  export interface ClientOptions {
+    /** 40 hex digits or 20 bytes. */
+    infoHash: string | Uint8Array
+    peerId: string | Uint8Array
+    announce: string | string[]
+    /** The port this client says it listens on. */
+    port: number
+    getAnnounceOpts?: () => AnnounceOptions
+  }
+
+  export interface UpdateEvent {
+    announce: string
+    complete: number
+    incomplete: number
+  }
+
+  export interface ScrapeEvent {
+    announce: string
+    infoHash: string
+    complete: number
+    incomplete: number
+    downloaded: number
+  }
+
+  export class Client extends EventEmitter {
+    constructor (options: ClientOptions)
+    start (options?: AnnounceOptions): void
+    stop (options?: AnnounceOptions): void
+    complete (options?: AnnounceOptions): void
+    update (options?: AnnounceOptions): void
+    scrape (options?: { infoHash?: string | string[] }): void
+    destroy (callback?: (err: Error | null) => void): void
+    on (event: 'peer', listener: (address: string) => void): this
+    on (event: 'update', listener: (data: UpdateEvent) => void): this
+    on (event: 'scrape', listener: (data: ScrapeEvent) => void): this
+    on (event: 'warning' | 'error', listener: (err: Error) => void): this
+    off (event: string, listener: (...args: never[]) => void): this
+  }
+
+  export default Client
+}
