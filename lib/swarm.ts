@@ -46,6 +46,16 @@ export class Swarm {
     let slot = table.find(req.endpoint, req.key)
     const seedersBefore = this.seeders
 
+    // A download counts once per peer: on `completed`, or when a peer known as a leecher comes
+    // back with nothing left (clients that stop right after finishing never send `completed`).
+    const finished = req.event === EVENT_COMPLETED || (req.left === 0 && slot !== -1 && slot >= table.seeders)
+    let flags = slot === -1 ? 0 : table.flagsOf(slot)
+    if (finished && (flags & FLAG_COUNTED) === 0) {
+      flags |= FLAG_COUNTED
+      this.completed++
+      delta.completed++
+    }
+
     if (req.event === EVENT_STOPPED) {
       if (slot !== -1) {
         this.forget(table, slot, delta)
@@ -71,12 +81,6 @@ export class Swarm {
       uploaded: req.uploaded,
       downloaded: req.downloaded,
       left: req.left
-    }
-    let flags = slot === -1 ? 0 : table.flagsOf(slot)
-    if (req.event === EVENT_COMPLETED && (flags & FLAG_COUNTED) === 0) {
-      flags |= FLAG_COUNTED
-      this.completed++
-      delta.completed++
     }
     if (slot === -1) {
       table.add(req.endpoint, fields, flags)

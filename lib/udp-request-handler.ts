@@ -13,6 +13,9 @@ export interface UdpCounters {
   connect: number
   announce: number
   scrape: number
+  /** Announces and scrapes that were refused (bad connection id, bad request) or failed. */
+  announceFailure: number
+  scrapeFailure: number
   /** Error replies sent. */
   error: number
   /** Packets that are not BEP 15 requests: too short or long, unknown action, bad magic, truncated. */
@@ -75,6 +78,8 @@ export class UdpRequestHandler {
     if (action === ACTION_ANNOUNCE) c.announce++
     else c.scrape++
     if (!this.o.ids.verify(packet, 0, source, port)) {
+      if (action === ACTION_ANNOUNCE) c.announceFailure++
+      else c.scrapeFailure++
       const reply = writeError(tx, 'bad connection id')
       if (reply.length > packet.length) return null
       c.error++
@@ -89,6 +94,8 @@ export class UdpRequestHandler {
       const hashes = parseScrape(packet, this.scrapeMax)
       return writeScrape(tx, await this.o.store.scrape(hashes))
     } catch (err) {
+      if (action === ACTION_ANNOUNCE) c.announceFailure++
+      else c.scrapeFailure++
       c.error++
       if (err instanceof ClientError) {
         if (err instanceof MalformedPacketError) c.malformed++

@@ -5,6 +5,7 @@ import adminRoutes from '../routes/admin/index.ts'
 import trackerRoutes from '../routes/tracker/index.ts'
 import clientAddress, { trustedProxies } from './client-address.ts'
 import config, { loadConfig } from './config.ts'
+import metrics from './metrics.ts'
 import peerStore from './peer-store.ts'
 import persistence from './persistence.ts'
 import requestCounters from './request-counters.ts'
@@ -50,6 +51,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
   await app.register(peerStore, { store })
   await app.register(persistence, { store, file: settings.TRACKER_DATA_FILE, interval: settings.TRACKER_SAVE_INTERVAL })
+  // Before the tracker routes: it hooks the announce and scrape routes as they are added.
+  await app.register(metrics)
   // After persistence: closes first, so no UDP announce lands after the final save.
   await app.register(udp)
   await app.register(trackerRoutes)

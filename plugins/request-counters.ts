@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
  */
 export interface RequestCounters {
   http: { announce: number, scrape: number, failure: number }
-  udp: { connect: number, announce: number, scrape: number, error: number, malformed: number }
+  udp: { connect: number, announce: number, scrape: number, announceFailure: number, scrapeFailure: number, error: number, malformed: number }
 }
 
 declare module 'fastify' {
@@ -18,7 +18,7 @@ declare module 'fastify' {
 export default fp(async (fastify) => {
   const counts: RequestCounters = {
     http: { announce: 0, scrape: 0, failure: 0 },
-    udp: { connect: 0, announce: 0, scrape: 0, error: 0, malformed: 0 }
+    udp: { connect: 0, announce: 0, scrape: 0, announceFailure: 0, scrapeFailure: 0, error: 0, malformed: 0 }
   }
   fastify.decorate('requestCounts', counts)
 }, { name: 'request-counters' })

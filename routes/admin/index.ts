@@ -4,14 +4,16 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/sensible'
 import { isLoopback } from '../../lib/ip-address.ts'
 import addTorrentInfo from './add-torrent-info.ts'
+import health from './health.ts'
+import metrics from './metrics.ts'
 import saveState from './save-state.ts'
 import shutdown from './shutdown.ts'
 import stats from './stats.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Readable by anyone while TRACKER_STATS_PUBLIC is on. */
-    public?: boolean
+    /** true: readable by anyone while TRACKER_STATS_PUBLIC is on; 'always': whatever it says. */
+    public?: boolean | 'always'
   }
 }
 
@@ -27,7 +29,8 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
   const token = config.TRACKER_ADMIN_TOKEN === '' ? null : digest(config.TRACKER_ADMIN_TOKEN)
 
   fastify.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public === true && config.TRACKER_STATS_PUBLIC) return
+    const access = request.routeOptions.config.public
+    if (access === 'always' || (access === true && config.TRACKER_STATS_PUBLIC)) return
     if (token !== null) {
       const header = request.headers.authorization ?? ''
       const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : null
@@ -57,6 +60,8 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
 
   await fastify.register(addTorrentInfo)
   await fastify.register(stats)
+  await fastify.register(metrics)
+  await fastify.register(health)
   await fastify.register(saveState)
   await fastify.register(shutdown, { onShutdown: opts.onShutdown })
 }

@@ -29,7 +29,7 @@ function spyStore (fail = false): { store: PeerStore, announces: AnnounceRequest
 
 function setup (fail = false): { handler: UdpRequestHandler, counters: UdpCounters, errors: unknown[] } & ReturnType<typeof spyStore> {
   const spy = spyStore(fail)
-  const counters: UdpCounters = { connect: 0, announce: 0, scrape: 0, error: 0, malformed: 0 }
+  const counters: UdpCounters = { connect: 0, announce: 0, scrape: 0, announceFailure: 0, scrapeFailure: 0, error: 0, malformed: 0 }
   const errors: unknown[] = []
   const handler = new UdpRequestHandler({
     store: spy.store,
@@ -64,7 +64,7 @@ test('before an id proves the address, no reply is larger than its request and n
   // An empty scrape is 16 bytes: too small to be answered with a 25-byte error.
   assert.equal(await handler.handle(scrapePacket(Buffer.alloc(8, 7), 1, []), '127.0.0.1', 5000), null)
   assert.equal(announces.length + scrapes.length, 0)
-  assert.deepEqual(counters, { connect: 1, announce: 1, scrape: 1, error: 1, malformed: 0 })
+  assert.deepEqual(counters, { connect: 1, announce: 1, scrape: 1, announceFailure: 1, scrapeFailure: 1, error: 1, malformed: 0 })
 })
 
 test('an id only works from the address and port it was issued to', async () => {
@@ -101,7 +101,7 @@ test('a proven client is told what is wrong with a truncated or refused request'
   const ragged = Buffer.concat([scrapePacket(id, 1, [infoHash]), Buffer.alloc(3)])
   assert.equal((await handler.handle(ragged, '127.0.0.1', 5000))?.readUInt32BE(0), 3)
   assert.equal(announces.length, 0)
-  assert.deepEqual(counters, { connect: 1, announce: 2, scrape: 1, error: 3, malformed: 2 })
+  assert.deepEqual(counters, { connect: 1, announce: 2, scrape: 1, announceFailure: 2, scrapeFailure: 1, error: 3, malformed: 2 })
 })
 
 test('an IPv4-mapped source is an IPv4 client: 6-byte entries', async () => {

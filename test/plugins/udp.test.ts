@@ -102,6 +102,6 @@ test('/stats counts UDP and HTTP requests apart', async (t) => {
   await udp.request(scrapePacket(await udp.connect(), 1, [infoHash]))
   await announce(tracker, { infoHash, peerId: id('h'), port: 7001 })
   const stats = (await tracker.app.inject('/stats')).json<{ requests: Record<string, Record<string, number>> }>()
-  assert.deepEqual(stats.requests.udp, { connect: 2, announce: 1, scrape: 1, error: 0, malformed: 0 })
+  assert.deepEqual(stats.requests.udp, { connect: 2, announce: 1, scrape: 1, announceFailure: 0, scrapeFailure: 0, error: 0, malformed: 0 })
   assert.equal(stats.requests.http.announce, 1)
 })

@@ -199,3 +199,17 @@ test('GET / is an announce too', async (t) => {
   const res = await get(tracker.url, announcePath({ infoHash: id('h'), peerId: id('p'), port: 6001 }).replace('/announce', '/'))
   assert.equal(decode(res.body).incomplete, 1)
 })
+
+test('a known leecher that comes back with nothing left counts as a download, even when it stops at once', async (t) => {
+  const tracker = await startTracker(t)
+  const infoHash = id('hash')
+  await announce(tracker, { infoHash, peerId: id('a'), port: 6001, left: 50, event: 'started' })
+  const stopped = await announce(tracker, { infoHash, peerId: id('a'), port: 6001, left: 0, event: 'stopped' })
+  assert.equal(stopped.downloaded, 1)
+  await announce(tracker, { infoHash, peerId: id('b'), port: 6002, left: 50 })
+  await announce(tracker, { infoHash, peerId: id('b'), port: 6002, left: 0 })
+  const after = await announce(tracker, { infoHash, peerId: id('b'), port: 6002, left: 0, event: 'completed' })
+  assert.equal(after.downloaded, 2, 'the later completed event does not count it again')
+  const seed = await announce(tracker, { infoHash, peerId: id('c'), port: 6003, left: 0, event: 'started' })
+  assert.equal(seed.downloaded, 2, 'a peer that starts as a seeder downloaded nothing here')
+})

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { makeFixture, sha256File, startAria2, type TorrentFixture } from './aria2.ts'
+import { freePort } from './free-port.ts'
+import { spawnTracker, type TrackerProcess } from './tracker-process.ts'
+import { decode, encodeBytes, get } from './tracker.ts'
+import { udpScrape } from './udp-scrape.ts'
+
+export type Transport = 'http' | 'udp'
+
+interface Setup {
+  tracker: TrackerProcess
+  announceUrl: string
+  udpPort: number
+}
+
+/** The production entry point, `bin/tracker`, as a child process with its own state folder. */
+async function startTrackerFor (t: TestContext, transport: Transport): Promise<Setup> {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-e2e-state-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const udpPort = transport === 'udp' ? await freePort('udp') : 0
+  const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: String(udpPort) })
+  const announceUrl = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
+  return { tracker, announceUrl, udpPort }
+}
+
+interface Counts { complete: number, incomplete: number, downloaded: number }
+
+async function httpScrape (url: string, infoHash: Buffer): Promise<Counts | null> {
+  const res = await get(url, `/scrape?info_hash=${encodeBytes(infoHash)}`)
+  const files = decode(res.body).files as Map<Uint8Array, Counts> | Record<string, Counts> | undefined
+  if (files === undefined) return null
+  const entries = files instanceof Map ? [...files.values()] : Object.values(files)
+  return entries[0] ?? null
+}
+
+async function waitFor (check: () => Promise<boolean>, timeoutMs: number, explain: () => string): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(explain())
+    await sleep(100)
+  }
+}
+
+/**
+ * A seeder and a leecher exchange the payload through the tracker; the leecher's copy must
+ * match and the tracker must have counted the download. Returns the transfer time in seconds,
+ * from the leecher's start to the tracker recording its completion.
+ */
+export async function transferThroughTracker (t: TestContext, transport: Transport): Promise<number> {
+  const { tracker, announceUrl, udpPort } = await startTrackerFor(t, transport)
+  const fixture = await makeFixture(t, announceUrl)
+  const dht = transport === 'udp'
+  const seeder = await startAria2(t, fixture, 'seeder', { dht })
+  await waitFor(async () => (await httpScrape(tracker.url, fixture.infoHash))?.complete === 1, 30_000,
+    () => `the seeder never announced:\n${seeder.output()}`)
+
+  const started = performance.now()
+  const leecher = await startAria2(t, fixture, 'leecher', { dht })
+  await waitFor(async () => ((await httpScrape(tracker.url, fixture.infoHash))?.downloaded ?? 0) >= 1, 60_000,
+    () => `the tracker never saw the download complete:\nleecher:\n${leecher.output()}\nseeder:\n${seeder.output()}`)
+  const seconds = (performance.now() - started) / 1000
+
+  assert.equal(await leecher.exited, 0, `aria2 leecher failed:\n${leecher.output()}`)
+  assert.equal(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256, 'the downloaded file matches')
+  const counts = transport === 'udp'
+    ? await udpScrape(udpPort, fixture.infoHash).then(s => ({ complete: s.seeders, incomplete: s.leechers, downloaded: s.completed }))
+    : await httpScrape(tracker.url, fixture.infoHash)
+  assert.deepEqual(counts, { complete: 1, incomplete: 0, downloaded: 1 }, `${transport} scrape shows the seeder and the completed download`)
+  report(t, transport, fixture, seconds)
+  return seconds
+}
+
+/**
+ * The same two clients with the tracker stopped: the leecher must not get the file, though both
+ * clients run well past the time a transfer takes with the tracker.
+ */
+export async function noTransferWithoutTracker (t: TestContext, transport: Transport, waitMs = 15_000): Promise<void> {
+  const { tracker, announceUrl } = await startTrackerFor(t, transport)
+  tracker.child.kill('SIGTERM')
+  assert.equal(await tracker.exited, 0)
+  const fixture = await makeFixture(t, announceUrl)
+  const dht = transport === 'udp'
+  const seeder = await startAria2(t, fixture, 'seeder', { dht })
+  const leecher = await startAria2(t, fixture, 'leecher', { dht })
+  await sleep(waitMs)
+  assert.ok(seeder.running(), `the seeder kept running:\n${seeder.output()}`)
+  assert.ok(leecher.running(), `the leecher kept running:\n${leecher.output()}`)
+  assert.notEqual(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256, 'no complete copy without the tracker')
+  t.diagnostic(`${transport}, tracker stopped: no transfer in ${waitMs / 1000} s`)
+}
+
+function report (t: TestContext, transport: Transport, fixture: TorrentFixture, seconds: number): void {
+  t.diagnostic(`transfer time, ${transport}: ${fixture.size / 1024 / 1024} MiB in ${seconds.toFixed(2)} s`)
+}
