@@ -3,7 +3,7 @@ import { parseIp } from './ip-address.ts'
 import { percentDecode, parseUint } from './percent-decode.ts'
 import { hashBytes } from './slot-index.ts'
 import {
-  EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest
 } from './peer-store.ts'
 
 export interface AnnounceLimits {
@@ -14,16 +14,8 @@ export interface AnnounceLimits {
 }
 
 /** An HTTP announce as the client sent it, before its address is known. */
-export interface AnnounceQuery {
-  infoHash: Buffer
-  peerId: Buffer
+export interface AnnounceQuery extends Omit<AnnounceRequest, 'endpoint' | 'wantPeerIds'> {
   port: number
-  uploaded: number
-  downloaded: number
-  left: number
-  event: AnnounceEvent
-  numwant: number
-  key: number
   compact: boolean
   noPeerId: boolean
   /** An address the client claimed, when the operator allows it. */
