@@ -31,25 +31,19 @@ export interface PeerFields {
   left: number
 }
 
-export class PeerTable {
+/** Record offsets for one address family: shared by every table of that family. */
+class Layout {
   readonly endpointLength: number
+  readonly oId: number
+  readonly oKey: number
+  readonly oSeen: number
+  readonly oFlags: number
+  readonly oUp: number
+  readonly oDown: number
+  readonly oLeft: number
   readonly stride: number
-  private readonly oId: number
-  private readonly oKey: number
-  private readonly oSeen: number
-  private readonly oFlags: number
-  private readonly oUp: number
-  private readonly oDown: number
-  private readonly oLeft: number
-  records: Buffer
-  count = 0
-  seeders = 0
-  private byEndpoint: SlotIndex | null = null
-  private byKey: SlotIndex | null = null
-  private probe: Uint8Array = Buffer.alloc(0)
-  private probeKey = 0
 
-  constructor (addressLength: 4 | 16, capacity = 2) {
+  constructor (addressLength: 4 | 16) {
     this.endpointLength = addressLength + 2
     this.oId = this.endpointLength
     this.oKey = this.oId + PEER_ID_LENGTH
@@ -59,7 +53,39 @@ export class PeerTable {
     this.oDown = this.oUp + 6
     this.oLeft = this.oDown + 6
     this.stride = this.oLeft + 6
-    this.records = Buffer.allocUnsafe(capacity * this.stride)
+  }
+}
+const layouts = { 4: new Layout(4), 16: new Layout(16) }
+
+/** Hash indexes of a large table, and the probe their match callbacks compare against. */
+interface Indexes {
+  byEndpoint: SlotIndex
+  byKey: SlotIndex
+  probe: Uint8Array
+  probeKey: number
+  endpointAt: (slot: number) => boolean
+  keyAt: (slot: number) => boolean
+}
+
+export class PeerTable {
+  /** A swarm holds one table per family and a tracker holds many swarms: keep the fields few. */
+  private readonly l: Layout
+  records: Buffer
+  count = 0
+  seeders = 0
+  private ix: Indexes | null = null
+
+  constructor (addressLength: 4 | 16, capacity = 2) {
+    this.l = layouts[addressLength]
+    this.records = allocate(capacity * this.l.stride)
+  }
+
+  get endpointLength (): number {
+    return this.l.endpointLength
+  }
+
+  get stride (): number {
+    return this.l.stride
   }
 
   get leechers (): number {
@@ -68,12 +94,13 @@ export class PeerTable {
 
   /** The slot of the peer at this endpoint, or else of the peer with this key; -1 if none. */
   find (endpoint: Uint8Array, key: number): number {
-    if (this.byEndpoint !== null) {
-      this.probe = endpoint
-      this.probeKey = key
-      const slot = this.byEndpoint.find(hashBytes(endpoint, 0, endpoint.length), this.endpointAt)
-      if (slot !== -1 || key === 0 || this.byKey === null) return slot
-      return this.byKey.find(key, this.keyAt)
+    const ix = this.ix
+    if (ix !== null) {
+      ix.probe = endpoint
+      ix.probeKey = key
+      const slot = ix.byEndpoint.find(hashBytes(endpoint, 0, endpoint.length), ix.endpointAt)
+      if (slot !== -1 || key === 0) return slot
+      return ix.byKey.find(key, ix.keyAt)
     }
     let byKey = -1
     for (let s = 0; s < this.count; s++) {
@@ -83,9 +110,6 @@ export class PeerTable {
     return byKey
   }
 
-  private readonly endpointAt = (slot: number): boolean => this.endpointEquals(slot, this.probe)
-  private readonly keyAt = (slot: number): boolean => this.keyOf(slot) === this.probeKey
-
   private endpointEquals (slot: number, endpoint: Uint8Array): boolean {
     const r = this.records
     const at = slot * this.stride
@@ -94,19 +118,19 @@ export class PeerTable {
   }
 
   keyOf (slot: number): number {
-    return this.records.readInt32LE(slot * this.stride + this.oKey)
+    return this.records.readInt32LE(slot * this.stride + this.l.oKey)
   }
 
   seenOf (slot: number): number {
-    return this.records.readUInt32LE(slot * this.stride + this.oSeen)
+    return this.records.readUInt32LE(slot * this.stride + this.l.oSeen)
   }
 
   flagsOf (slot: number): number {
-    return this.records[slot * this.stride + this.oFlags]
+    return this.records[slot * this.stride + this.l.oFlags]
   }
 
   setFlags (slot: number, flags: number): void {
-    this.records[slot * this.stride + this.oFlags] = flags
+    this.records[slot * this.stride + this.l.oFlags] = flags
   }
 
   endpoint (slot: number): Buffer {
@@ -115,40 +139,43 @@ export class PeerTable {
   }
 
   peerId (slot: number): Buffer {
-    const at = slot * this.stride + this.oId
+    const at = slot * this.stride + this.l.oId
     return this.records.subarray(at, at + PEER_ID_LENGTH)
   }
 
   uploadedOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.oUp, 6)
+    return this.records.readUIntLE(slot * this.stride + this.l.oUp, 6)
   }
 
   downloadedOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.oDown, 6)
+    return this.records.readUIntLE(slot * this.stride + this.l.oDown, 6)
   }
 
   leftOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.oLeft, 6)
+    return this.records.readUIntLE(slot * this.stride + this.l.oLeft, 6)
   }
 
   /** Adds a peer; returns its slot. */
   add (endpoint: Uint8Array, fields: PeerFields, flags: number): number {
-    if (this.count * this.stride === this.records.length) this.resize(Math.max(2, Math.ceil(this.count * 1.5)))
+    // Modest growth: most swarms are small and a tracker holds very many of them.
+    if (this.count * this.stride === this.records.length) this.resize(this.count + 2 + (this.count >> 2))
     let slot = this.count++
     this.records.set(endpoint, slot * this.stride)
     this.write(slot, fields, flags)
     this.indexInsert(slot)
     if (fields.left === 0) slot = this.moveToSeeders(slot)
-    if (this.byEndpoint === null && this.count > INDEX_THRESHOLD) this.buildIndex()
+    if (this.ix === null && this.count > INDEX_THRESHOLD) this.buildIndex()
     return slot
   }
 
   /** Updates a peer in place (its endpoint may change, for a key match); returns its slot. */
   update (slot: number, endpoint: Uint8Array, fields: PeerFields, flags: number): number {
-    this.indexRemove(slot)
+    // The usual re-announce keeps its endpoint and key: its index entries stay valid.
+    const moved = !this.endpointEquals(slot, endpoint) || this.keyOf(slot) !== (fields.key | 0)
+    if (moved) this.indexRemove(slot)
     this.records.set(endpoint, slot * this.stride)
     this.write(slot, fields, flags)
-    this.indexInsert(slot)
+    if (moved) this.indexInsert(slot)
     const seeding = fields.left === 0
     if (seeding && slot >= this.seeders) return this.moveToSeeders(slot)
     if (!seeding && slot < this.seeders) return this.moveToLeechers(slot)
@@ -165,10 +192,7 @@ export class PeerTable {
     }
     this.count--
     if (this.count * 4 < this.records.length / this.stride && this.count >= 4) this.resize(this.count * 2)
-    if (this.byEndpoint !== null && this.count < INDEX_THRESHOLD / 2) {
-      this.byEndpoint = null
-      this.byKey = null
-    }
+    if (this.ix !== null && this.count < INDEX_THRESHOLD / 2) this.ix = null
   }
 
   /** Removes peers last seen before `cutoff`; returns how many seeders and leechers went. */
@@ -194,12 +218,15 @@ export class PeerTable {
     const n = this.count - from
     if (n <= 0 || want <= 0) return 0
     const start = n <= want + 1 ? 0 : Math.floor(Math.random() * n)
+    const records = this.records
+    const length = this.endpointLength
     let copied = 0
+    let o = at
     for (let i = 0; i < n && copied < want; i++) {
       const slot = from + ((start + i) % n)
       if (slot === skip) continue
-      const r = slot * this.stride
-      this.records.copy(out, at + copied * this.endpointLength, r, r + this.endpointLength)
+      // A byte loop: Buffer#copy's bounds checks cost more than copying 6 or 18 bytes.
+      for (let r = slot * this.stride, end = r + length; r < end; r++) out[o++] = records[r]
       if (ids !== null) ids.push(Buffer.from(this.peerId(slot)))
       copied++
     }
@@ -209,13 +236,13 @@ export class PeerTable {
   private write (slot: number, f: PeerFields, flags: number): void {
     const r = this.records
     const at = slot * this.stride
-    r.set(f.peerId, at + this.oId)
-    r.writeInt32LE(f.key | 0, at + this.oKey)
-    r.writeUInt32LE(f.seen >>> 0, at + this.oSeen)
-    r[at + this.oFlags] = flags
-    r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.oUp, 6)
-    r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.oDown, 6)
-    r.writeUIntLE(Math.min(f.left, U48_MAX), at + this.oLeft, 6)
+    r.set(f.peerId, at + this.l.oId)
+    r.writeInt32LE(f.key | 0, at + this.l.oKey)
+    r.writeUInt32LE(f.seen >>> 0, at + this.l.oSeen)
+    r[at + this.l.oFlags] = flags
+    r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.l.oUp, 6)
+    r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.l.oDown, 6)
+    r.writeUIntLE(Math.min(f.left, U48_MAX), at + this.l.oLeft, 6)
   }
 
   private moveToSeeders (slot: number): number {
@@ -248,35 +275,50 @@ export class PeerTable {
   }
 
   private indexInsert (slot: number): void {
-    if (this.byEndpoint === null || this.byKey === null) return
-    this.byEndpoint.insert(this.endpointHash(slot), slot)
+    if (this.ix === null) return
+    this.ix.byEndpoint.insert(this.endpointHash(slot), slot)
     const key = this.keyOf(slot)
-    if (key !== 0) this.byKey.insert(key, slot)
+    if (key !== 0) this.ix.byKey.insert(key, slot)
   }
 
   private indexRemove (slot: number): void {
-    if (this.byEndpoint === null || this.byKey === null) return
-    this.byEndpoint.remove(this.endpointHash(slot), slot)
+    if (this.ix === null) return
+    this.ix.byEndpoint.remove(this.endpointHash(slot), slot)
     const key = this.keyOf(slot)
-    if (key !== 0) this.byKey.remove(key, slot)
+    if (key !== 0) this.ix.byKey.remove(key, slot)
   }
 
   private indexMove (from: number, to: number): void {
-    if (this.byEndpoint === null || this.byKey === null) return
-    this.byEndpoint.move(this.endpointHash(from), from, to)
+    if (this.ix === null) return
+    this.ix.byEndpoint.move(this.endpointHash(from), from, to)
     const key = this.keyOf(from)
-    if (key !== 0) this.byKey.move(key, from, to)
+    if (key !== 0) this.ix.byKey.move(key, from, to)
   }
 
   private buildIndex (): void {
-    this.byEndpoint = new SlotIndex(this.count)
-    this.byKey = new SlotIndex(this.count)
+    const ix: Indexes = {
+      byEndpoint: new SlotIndex(this.count),
+      byKey: new SlotIndex(this.count),
+      probe: scratch,
+      probeKey: 0,
+      endpointAt: slot => this.endpointEquals(slot, ix.probe),
+      keyAt: slot => this.keyOf(slot) === ix.probeKey
+    }
+    this.ix = ix
     for (let s = 0; s < this.count; s++) this.indexInsert(s)
   }
 
   private resize (capacity: number): void {
-    const next = Buffer.allocUnsafe(capacity * this.stride)
+    const next = allocate(capacity * this.stride)
     this.records.copy(next, 0, 0, this.count * this.stride)
     this.records = next
   }
+}
+
+/**
+ * Records get their own memory, not a slice of Node's shared 8 KiB pool: a pool slab stays
+ * alive while any slice of it does, so tables that grow and shrink would pin dead slabs.
+ */
+function allocate (bytes: number): Buffer {
+  return Buffer.allocUnsafeSlow(bytes)
 }

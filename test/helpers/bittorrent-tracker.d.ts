@@ -1,4 +1,4 @@
-// The parts of bittorrent-tracker@10's client that the tests use; the package ships no types.
+// The parts of bittorrent-tracker@10 that the tests and benchmarks use; the package ships no types.
 declare module 'bittorrent-tracker' {
   import { EventEmitter } from 'node:events'
 
@@ -47,6 +47,12 @@ declare module 'bittorrent-tracker' {
     on (event: 'scrape', listener: (data: ScrapeEvent) => void): this
     on (event: 'warning' | 'error', listener: (err: Error) => void): this
     off (event: string, listener: (...args: never[]) => void): this
+  }
+
+  export class Server extends EventEmitter {
+    constructor (options: { http?: boolean, udp?: boolean, ws?: boolean, stats?: boolean })
+    listen (port: number, hostname: { http: string, udp: string, udp6: string }, onListening?: () => void): void
+    close (callback?: () => void): void
   }
 
   export default Client

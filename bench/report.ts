@@ -1,0 +1,68 @@
+export interface Sample {
+  scenario: string
+  subject: string
+  value: number
+  p50?: number
+  p99?: number
+  peers?: number
+}
+
+export interface Row {
+  scenario: string
+  subject: string
+  median: number
+  min: number
+  max: number
+  p50?: number
+  p99?: number
+  peers?: number
+  /** ours / this subject, for the same scenario. */
+  ratio?: number
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** Medians with min–max per scenario and subject, and our ratio to each peer. */
+export function summarize (samples: Sample[]): Row[] {
+  const groups = new Map<string, Sample[]>()
+  for (const s of samples) {
+    const key = `${s.scenario}\u0000${s.subject}`
+    groups.set(key, [...(groups.get(key) ?? []), s])
+  }
+  const rows: Row[] = [...groups.values()].map(g => {
+    const pick = (f: (s: Sample) => number | undefined): number | undefined => g[0] !== undefined && f(g[0]) !== undefined ? median(g.map(s => f(s) ?? 0)) : undefined
+    return {
+      scenario: g[0].scenario,
+      subject: g[0].subject,
+      median: median(g.map(s => s.value)),
+      min: Math.min(...g.map(s => s.value)),
+      max: Math.max(...g.map(s => s.value)),
+      p50: pick(s => s.p50),
+      p99: pick(s => s.p99),
+      peers: pick(s => s.peers)
+    }
+  })
+  for (const row of rows) {
+    const ours = rows.find(r => r.scenario === row.scenario && r.subject === 'ours')
+    if (ours !== undefined && row.subject !== 'ours') row.ratio = ours.median / row.median
+  }
+  return rows
+}
+
+const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
+
+export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: Record<string, unknown> }): string {
+  let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
+  out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | ours ÷ subject |\n|---|---|---|---|---|\n'
+  for (const row of r.table) {
+    const lat = row.p50 !== undefined ? `${row.p50.toFixed(2)} / ${(row.p99 ?? 0).toFixed(2)}` : row.peers !== undefined ? `${row.peers.toFixed(1)} peers/reply` : ''
+    out += `| ${row.scenario} | ${row.subject} | ${k(row.median)} (${k(row.min)}–${k(row.max)}) | ${lat} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} |\n`
+  }
+  out += `\n5. Memory: ${String(r.memory.bytesPerPeer)} bytes per peer (RSS growth after GC) at ${String(r.memory.peers)} peers over ${String(r.memory.torrents)} torrents.\n`
+  out += `6. State of ${String(r.state.peers)} peers (${String(r.state.fileMiB)} MiB): save ${String(r.state.saveMs)} ms with announces arriving, longest event-loop stall ${String(r.state.longestStallMs)} ms; load ${String(r.state.loadMs)} ms.\n`
+  out += `7. First announce of an unknown hash: ${JSON.stringify(r.similarity)}\n`
+  return out
+}

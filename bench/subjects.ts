@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+export type SubjectName = 'ours' | 'ceiling' | 'bittorrent-tracker' | 'opentracker'
+
+export interface Subject {
+  name: SubjectName
+  port: number
+  pid: number
+  stop: () => Promise<void>
+}
+
+/** Starts one subject on 127.0.0.1:port (HTTP, and UDP where it has it) and waits until it answers. */
+export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[]): Promise<Subject> {
+  let child: ChildProcess
+  const env = { ...process.env, PORT: String(port) }
+  switch (name) {
+    case 'ours':
+      child = spawn(process.execPath, [join(root, 'bin/tracker')], {
+        env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: String(port), TRACKER_LOG_LEVEL: 'warn', TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, `state-${port}.json`) },
+        stdio: ['ignore', 'ignore', 'inherit']
+      })
+      break
+    case 'ceiling':
+      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/ceiling-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      break
+    case 'bittorrent-tracker':
+      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/bittorrent-tracker-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      break
+    case 'opentracker':
+      // Debian's opentracker serves whitelisted torrents only; it chroots into `dir` and drops
+      // to the user nobody, who must be able to read the list there.
+      chmodSync(dir, 0o755)
+      writeFileSync(join(dir, 'whitelist'), hashes.join('\n') + '\n')
+      child = spawn('opentracker', ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-d', dir, '-w', 'whitelist'], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] })
+      break
+  }
+  await waitForPort(port, child)
+  // Let start-up work settle before load; opentracker reads its whitelist in the background.
+  await sleep(name === 'opentracker' ? 2000 : 300)
+  return {
+    name,
+    port,
+    pid: child.pid ?? -1,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}
+
+async function waitForPort (port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`subject exited with ${child.exitCode}`)
+    const ok = await new Promise<boolean>(resolve => {
+      const s = connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
+      s.on('error', () => resolve(false))
+    })
+    if (ok) return
+    await sleep(50)
+  }
+  child.kill('SIGKILL')
+  throw new Error(`nothing listens on ${port}`)
+}
