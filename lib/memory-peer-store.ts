@@ -1,5 +1,5 @@
 import { SimilarityIndex } from './hash-similarity.ts'
-import type { PeerFields } from './peer-table.ts'
+import { PeerTable, type PeerFields } from './peer-table.ts'
 import { Swarm, type SwarmDelta } from './swarm.ts'
 import type {
   AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry, StatsQuery, TorrentInfo, TorrentSummary, Totals
@@ -113,8 +113,10 @@ export class MemoryPeerStore implements PeerStore {
   }
 
   /** Adds a torrent as read from the state file; returns its swarm for the peers to follow. */
-  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number): Swarm {
+  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number, peers: number): Swarm {
     const swarm = this.torrents.get(hex) ?? this.create(hex)
+    // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
+    if (peers > 0) swarm.v4 ??= new PeerTable(4, peers)
     swarm.info = info
     swarm.completed = completed
     this.sums.completed += completed

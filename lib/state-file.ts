@@ -82,9 +82,9 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
     const hex = key.toLowerCase()
     if (!HEX40.test(hex) || !isObject(entry)) { report.skipped++; continue }
     const stats = isObject(entry.stats) ? entry.stats : {}
-    const swarm = store.restoreTorrent(hex, readInfo(entry.info), isCount(stats.completed) ? stats.completed : 0)
-    report.torrents++
     const peers = Array.isArray(entry.peers_info) ? entry.peers_info : []
+    const swarm = store.restoreTorrent(hex, readInfo(entry.info), isCount(stats.completed) ? stats.completed : 0, peers.length)
+    report.torrents++
     for (const peer of peers) {
       const parsed = readPeer(peer)
       if (parsed === null) { report.skipped++; continue }
