@@ -61,7 +61,7 @@ export function markdown (r: { date: string, machine: string, rounds: number, se
     const lat = row.p50 !== undefined ? `${row.p50.toFixed(2)} / ${(row.p99 ?? 0).toFixed(2)}` : row.peers !== undefined ? `${row.peers.toFixed(1)} peers/reply` : ''
     out += `| ${row.scenario} | ${row.subject} | ${k(row.median)} (${k(row.min)}–${k(row.max)}) | ${lat} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} |\n`
   }
-  out += `\n5. Memory: ${String(r.memory.bytesPerPeer)} bytes per peer (RSS growth after GC) at ${String(r.memory.peers)} peers over ${String(r.memory.torrents)} torrents.\n`
+  out += `\n5. Memory: ${String(r.memory.bytesPerPeer)} bytes per peer (RSS growth after GC; ${String(r.memory.liveBytesPerPeer)} bytes live in the heap and buffers) at ${String(r.memory.peers)} peers over ${String(r.memory.torrents)} torrents.\n`
   out += `6. State of ${String(r.state.peers)} peers (${String(r.state.fileMiB)} MiB): save ${String(r.state.saveMs)} ms with announces arriving, longest event-loop stall ${String(r.state.longestStallMs)} ms; load ${String(r.state.loadMs)} ms.\n`
   out += `7. First announce of an unknown hash: ${JSON.stringify(r.similarity)}\n`
   return out
