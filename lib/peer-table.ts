@@ -88,10 +88,6 @@ export class PeerTable {
     return this.l.stride
   }
 
-  get leechers (): number {
-    return this.count - this.seeders
-  }
-
   /** The slot of the peer at this endpoint, or else of the peer with this key; -1 if none. */
   find (endpoint: Uint8Array, key: number): number {
     const ix = this.ix
