@@ -124,8 +124,8 @@ export class MemoryPeerStore implements PeerStore {
   }
 
   /** Adds a peer as read from the state file. */
-  restorePeer (swarm: Swarm, endpoint: Buffer, fields: PeerFields, counted: boolean): void {
-    swarm.restorePeer(endpoint, fields, counted, this.delta)
+  restorePeer (swarm: Swarm, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean): void {
+    swarm.restorePeer(endpoint, fields, seen, counted, this.delta)
     this.applyDelta()
   }
 

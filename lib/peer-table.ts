@@ -25,7 +25,6 @@ const scratch = Buffer.allocUnsafe(128)
 export interface PeerFields {
   peerId: Uint8Array
   key: number
-  seen: number
   uploaded: number
   downloaded: number
   left: number
@@ -152,12 +151,12 @@ export class PeerTable {
   }
 
   /** Adds a peer; returns its slot. */
-  add (endpoint: Uint8Array, fields: PeerFields, flags: number): number {
+  add (endpoint: Uint8Array, fields: PeerFields, seen: number, flags: number): number {
     // Modest growth: most swarms are small and a tracker holds very many of them.
     if (this.count * this.stride === this.records.length) this.resize(this.count + 2 + (this.count >> 2))
     let slot = this.count++
     this.records.set(endpoint, slot * this.stride)
-    this.write(slot, fields, flags)
+    this.write(slot, fields, seen, flags)
     this.indexInsert(slot)
     if (fields.left === 0) slot = this.moveToSeeders(slot)
     if (this.ix === null && this.count > INDEX_THRESHOLD) this.buildIndex()
@@ -165,12 +164,12 @@ export class PeerTable {
   }
 
   /** Updates a peer in place (its endpoint may change, for a key match); returns its slot. */
-  update (slot: number, endpoint: Uint8Array, fields: PeerFields, flags: number): number {
+  update (slot: number, endpoint: Uint8Array, fields: PeerFields, seen: number, flags: number): number {
     // The usual re-announce keeps its endpoint and key: its index entries stay valid.
     const moved = !this.endpointEquals(slot, endpoint) || this.keyOf(slot) !== (fields.key | 0)
     if (moved) this.indexRemove(slot)
     this.records.set(endpoint, slot * this.stride)
-    this.write(slot, fields, flags)
+    this.write(slot, fields, seen, flags)
     if (moved) this.indexInsert(slot)
     const seeding = fields.left === 0
     if (seeding && slot >= this.seeders) return this.moveToSeeders(slot)
@@ -229,12 +228,12 @@ export class PeerTable {
     return copied
   }
 
-  private write (slot: number, f: PeerFields, flags: number): void {
+  private write (slot: number, f: PeerFields, seen: number, flags: number): void {
     const r = this.records
     const at = slot * this.stride
     r.set(f.peerId, at + this.l.oId)
     r.writeInt32LE(f.key | 0, at + this.l.oKey)
-    r.writeUInt32LE(f.seen >>> 0, at + this.l.oSeen)
+    r.writeUInt32LE(seen >>> 0, at + this.l.oSeen)
     r[at + this.l.oFlags] = flags
     r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.l.oUp, 6)
     r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.l.oDown, 6)

@@ -89,7 +89,7 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
       const parsed = readPeer(peer)
       if (parsed === null) { report.skipped++; continue }
       if (parsed.seen < cutoff) { report.expired++; continue }
-      store.restorePeer(swarm, parsed.endpoint, parsed, parsed.counted)
+      store.restorePeer(swarm, parsed.endpoint, parsed, parsed.seen, parsed.counted)
       report.peers++
     }
   }
@@ -119,7 +119,7 @@ const scratchId = Buffer.alloc(20)
 const scratch4 = Buffer.alloc(6)
 const scratch6 = Buffer.alloc(18)
 
-function readPeer (peer: unknown): (PeerFields & { endpoint: Buffer, counted: boolean }) | null {
+function readPeer (peer: unknown): (PeerFields & { endpoint: Buffer, seen: number, counted: boolean }) | null {
   if (!isObject(peer) || typeof peer.ip !== 'string' || typeof peer.peer_id !== 'string') return null
   const address = parseIp(peer.ip)
   const port = peer.port

@@ -74,20 +74,13 @@ export class Swarm {
     const own = this.draw(table, seeding, req.numwant, slot, ownIds)
     const rest = other === null ? EMPTY : this.draw(other, seeding, req.numwant - own.length / table.endpointLength, -1, otherIds)
 
-    const fields: PeerFields = {
-      peerId: req.peerId,
-      key: req.key,
-      seen: now,
-      uploaded: req.uploaded,
-      downloaded: req.downloaded,
-      left: req.left
-    }
+    // The request carries every field a record keeps: no copy of it is made.
     if (slot === -1) {
-      table.add(req.endpoint, fields, flags)
+      table.add(req.endpoint, req, now, flags)
       delta.peers++
     } else {
       this.forget(table, slot, delta)
-      slot = table.update(slot, req.endpoint, fields, flags)
+      slot = table.update(slot, req.endpoint, req, now, flags)
     }
     this.uploaded += req.uploaded
     this.downloaded += req.downloaded
@@ -100,10 +93,10 @@ export class Swarm {
   }
 
   /** Adds a peer as read from the state file, keeping its last-seen time and counted flag. */
-  restorePeer (endpoint: Buffer, fields: PeerFields, counted: boolean, delta: SwarmDelta): void {
+  restorePeer (endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean, delta: SwarmDelta): void {
     const table = endpoint.length === 6 ? (this.v4 ??= new PeerTable(4)) : (this.v6 ??= new PeerTable(16))
     if (table.find(endpoint, fields.key) !== -1) return
-    table.add(endpoint, fields, counted ? FLAG_COUNTED : 0)
+    table.add(endpoint, fields, seen, counted ? FLAG_COUNTED : 0)
     this.uploaded += fields.uploaded
     this.downloaded += fields.downloaded
     delta.peers++

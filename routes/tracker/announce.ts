@@ -18,7 +18,7 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
     const query = parseAnnounceQuery(rawQuery(request), limits)
     const address = query.claimedIp ?? fastify.clientAddress(request)
     if (address === null) throw new ClientError('cannot determine your address')
-    const result = await peers.announce({
+    const pending = peers.announce({
       infoHash: query.infoHash,
       peerId: query.peerId,
       endpoint: compactEndpoint(address, query.port),
@@ -30,6 +30,8 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
       key: query.key,
       wantPeerIds: !query.compact && !query.noPeerId
     })
+    // The in-memory store answers at once; awaiting it would cost a microtask turn per request.
+    const result = pending instanceof Promise ? await pending : pending
     reply.type('text/plain')
     return query.compact ? writeCompactAnnounce(result, intervals) : writeDictionaryAnnounce(result, intervals, query.noPeerId)
   }

@@ -15,7 +15,7 @@ function endpoint (n: number): Buffer {
 function fields (m: Model, n: number): PeerFields {
   const peerId = Buffer.alloc(20)
   peerId.writeUInt32BE(n)
-  return { peerId, key: m.key, seen: m.seen, uploaded: n * 3, downloaded: n * 2, left: m.left }
+  return { peerId, key: m.key, uploaded: n * 3, downloaded: n * 2, left: m.left }
 }
 
 /** Checks every stored peer against the model and the seeder partition. */
@@ -48,8 +48,8 @@ for (const size of [10, 300]) {
       assert.equal(slot !== -1, model.has(n))
       if (op < 6) {
         const m = { key: randomInt(3) === 0 ? n * 7919 + 1 : 0, left: randomInt(3) === 0 ? 0 : randomInt(1, 1e12), seen: clock++ }
-        if (slot === -1) table.add(endpoint(n), fields(m, n), 0)
-        else table.update(slot, endpoint(n), fields(m, n), 0)
+        if (slot === -1) table.add(endpoint(n), fields(m, n), m.seen, 0)
+        else table.update(slot, endpoint(n), fields(m, n), m.seen, 0)
         model.set(n, m)
       } else if (op < 9) {
         if (slot !== -1) table.remove(slot)
@@ -67,7 +67,7 @@ for (const size of [10, 300]) {
 
 test('sample returns distinct peers from the requested range and never the skipped slot', () => {
   const table = new PeerTable(4)
-  for (let n = 0; n < 40; n++) table.add(endpoint(n), fields({ key: 0, left: n % 4 === 0 ? 0 : 5, seen: 1 }, n), 0)
+  for (let n = 0; n < 40; n++) table.add(endpoint(n), fields({ key: 0, left: n % 4 === 0 ? 0 : 5, seen: 1 }, n), 1, 0)
   for (let i = 0; i < 200; i++) {
     const want = randomInt(1, 45)
     const skip = randomInt(40)
