@@ -29,7 +29,8 @@ const hashesFile = join(dir, 'hashes.txt')
 writeFileSync(hashesFile, hashes.join('\n') + '\n')
 const subjects: SubjectName[] = ['ours', 'ceiling', 'bittorrent-tracker', ...(has('opentracker') ? ['opentracker' as const] : [])]
 const samples: Sample[] = []
-let port = 20000 + Math.floor(Math.random() * 20000)
+// Below the ephemeral range (32768+), where the load tools' own connections take their ports.
+let port = 20000 + Math.floor(Math.random() * 10000)
 
 for (let round = 1; round <= rounds; round++) {
   for (const name of subjects) {
