@@ -18,21 +18,21 @@ export interface Subject {
 }
 
 /** Starts one subject on 127.0.0.1:port (HTTP, and UDP where it has it) and waits until it answers. */
-export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[]): Promise<Subject> {
+export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[], nodeArgs: string[] = []): Promise<Subject> {
   let child: ChildProcess
   const env = { ...process.env, PORT: String(port) }
   switch (name) {
     case 'ours':
-      child = spawn(process.execPath, [join(root, 'bin/tracker')], {
+      child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tracker')], {
         env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: String(port), TRACKER_LOG_LEVEL: 'warn', TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, `state-${port}.json`) },
         stdio: ['ignore', 'ignore', 'inherit']
       })
       break
     case 'ceiling':
-      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/ceiling-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'bench/ceiling-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
       break
     case 'bittorrent-tracker':
-      child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/bittorrent-tracker-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'bench/bittorrent-tracker-server.ts')], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
       break
     case 'opentracker':
       // Debian's opentracker serves whitelisted torrents only; it chroots into `dir` and drops
