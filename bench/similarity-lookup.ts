@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { SimilarityIndex } from '../lib/hash-similarity.ts'
+import { TorrentIds } from '../lib/torrent-ids.ts'
 import { announceFor, fillStore } from './fill-store.ts'
 
 const probes = 50_000
@@ -20,9 +21,10 @@ function measure (known: number, threshold: number): number {
 
 /** The similarity index lookup alone, without creating the new swarm. */
 function lookup (known: number, threshold: number): number {
-  const index = new SimilarityIndex(threshold)
-  for (let i = 0; i < known; i++) index.add(randomBytes(20).toString('hex'))
-  const fresh = Array.from({ length: probes }, () => randomBytes(20).toString('hex'))
+  const ids = new TorrentIds()
+  const index = new SimilarityIndex(threshold, ids)
+  for (let i = 0; i < known; i++) index.add(ids.add(randomBytes(20)))
+  const fresh = Array.from({ length: probes }, () => randomBytes(20))
   for (const h of fresh.slice(0, 1000)) index.find(h)
   const started = process.hrtime.bigint()
   for (const h of fresh) index.find(h)

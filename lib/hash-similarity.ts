@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto'
+import { SlotIndex } from './slot-index.ts'
+import { INFO_HASH_LENGTH, type TorrentIds } from './torrent-ids.ts'
+
 /**
  * Hash similarity: a never-seen info hash that is nearly equal to a known one is treated as the
  * same torrent. Two hashes are compared on the 15 characters formed by the first 10 and last 5
@@ -7,14 +11,17 @@
  * Lookup without a scan: a hash that reaches the threshold may differ in at most `k` positions,
  * so splitting the 15 positions into k + 1 blocks, at least one block is equal (pigeonhole).
  * Each known hash is indexed under each of its blocks, and a lookup only verifies the hashes
- * that share a block with it. At the default threshold 0.95, k is 0 and a lookup is one Map get.
+ * that share a block with it. At the default threshold 0.95, k is 0: one block, one probe.
  */
 const POSITIONS = 15
+/** The hex position (nibble of the raw hash) behind each compared position. */
+const NIBBLE = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 35, 36, 37, 38, 39]
 
 function signature (hex: string): string {
   return hex.slice(0, 10) + hex.slice(-5)
 }
 
+/** Similarity of two hex hashes, as the README defines it. */
 export function similarity (a: string, b: string): number {
   const sa = signature(a)
   const sb = signature(b)
@@ -23,20 +30,47 @@ export function similarity (a: string, b: string): number {
   return equal / POSITIONS
 }
 
+function nibble (bytes: Uint8Array, at: number, position: number): number {
+  const n = NIBBLE[position]
+  const byte = bytes[at + (n >> 1)]
+  return (n & 1) === 0 ? byte >> 4 : byte & 15
+}
+
+/** Indexes the known torrents of a TorrentIds by blocks of their compared positions. */
 export class SimilarityIndex {
   /** Fewest equal positions that reach the threshold; Infinity when matching is off. */
   private readonly minEqual: number
   private readonly blocks: Array<[number, number]> = []
-  private readonly maps: Array<Map<string, string | string[]>> = []
+  private readonly indexes: SlotIndex[] = []
+  private probe: Uint8Array = new Uint8Array(0)
+  private probeAt = 0
+  private block: [number, number] = [0, 0]
+  /** A secret seed, so that nobody can choose hashes that pile up in one bucket. */
+  private readonly seed = randomBytes(4).readInt32LE(0)
+  private best = -1
+  private bestEqual = 0
+  private readonly visit = (id: number): boolean => {
+    const hashes = this.ids.hashes
+    const at = id * INFO_HASH_LENGTH
+    const [lo, hi] = this.block
+    for (let p = lo; p < hi; p++) if (nibble(hashes, at, p) !== nibble(this.probe, this.probeAt, p)) return false
+    let equal = 0
+    for (let p = 0; p < POSITIONS; p++) if (nibble(hashes, at, p) === nibble(this.probe, this.probeAt, p)) equal++
+    if (equal > this.bestEqual && !this.sameHash(hashes, at)) {
+      this.best = id
+      this.bestEqual = equal
+    }
+    return false // keep walking: every candidate of the block is weighed
+  }
 
-  constructor (threshold: number) {
+  constructor (threshold: number, private readonly ids: TorrentIds) {
     // The epsilon keeps 0.95 * 15 = 14.25 from rounding to 15.000000000000002 and the like.
     this.minEqual = threshold > 0 && threshold <= 1 ? Math.ceil(threshold * POSITIONS - 1e-9) : Infinity
     if (this.minEqual === Infinity) return
     const parts = POSITIONS - this.minEqual + 1
     for (let p = 0; p < parts; p++) {
       this.blocks.push([Math.floor(p * POSITIONS / parts), Math.floor((p + 1) * POSITIONS / parts)])
-      this.maps.push(new Map())
+      this.indexes.push(new SlotIndex(1024))
     }
   }
 
@@ -44,47 +78,38 @@ export class SimilarityIndex {
     return this.minEqual !== Infinity
   }
 
-  add (hex: string): void {
-    const sig = signature(hex)
-    for (let b = 0; b < this.blocks.length; b++) {
-      const key = sig.slice(this.blocks[b][0], this.blocks[b][1])
-      const map = this.maps[b]
-      const had = map.get(key)
-      if (had === undefined) map.set(key, hex)
-      else if (typeof had === 'string') map.set(key, [had, hex])
-      else had.push(hex)
-    }
+  /** Indexes torrent `id`, whose hash the TorrentIds holds. */
+  add (id: number): void {
+    for (let b = 0; b < this.blocks.length; b++) this.indexes[b].insert(this.blockHash(this.ids.hashes, id * INFO_HASH_LENGTH, b), id)
   }
 
-  delete (hex: string): void {
-    const sig = signature(hex)
-    for (let b = 0; b < this.blocks.length; b++) {
-      const key = sig.slice(this.blocks[b][0], this.blocks[b][1])
-      const map = this.maps[b]
-      const had = map.get(key)
-      if (had === hex) map.delete(key)
-      else if (Array.isArray(had)) {
-        const rest = had.filter(h => h !== hex)
-        map.set(key, rest.length === 1 ? rest[0] : rest)
-      }
-    }
+  delete (id: number): void {
+    for (let b = 0; b < this.blocks.length; b++) this.indexes[b].remove(this.blockHash(this.ids.hashes, id * INFO_HASH_LENGTH, b), id)
   }
 
-  /** The most similar indexed hash reaching the threshold, other than `hex` itself; or null. */
-  find (hex: string): string | null {
-    if (this.minEqual === Infinity) return null
-    const sig = signature(hex)
-    let best: string | null = null
-    let bestEqual = this.minEqual - 1
+  /** The id of the most similar indexed hash reaching the threshold, other than `hash` itself; or -1. */
+  find (hash: Uint8Array, at = 0): number {
+    if (this.minEqual === Infinity) return -1
+    this.probe = hash
+    this.probeAt = at
+    this.best = -1
+    this.bestEqual = this.minEqual - 1
     for (let b = 0; b < this.blocks.length; b++) {
-      const had = this.maps[b].get(sig.slice(this.blocks[b][0], this.blocks[b][1]))
-      if (had === undefined) continue
-      for (const candidate of typeof had === 'string' ? [had] : had) {
-        if (candidate === hex) continue
-        const equal = Math.round(similarity(hex, candidate) * POSITIONS)
-        if (equal > bestEqual) { best = candidate; bestEqual = equal }
-      }
+      this.block = this.blocks[b]
+      this.indexes[b].find(this.blockHash(hash, at, b), this.visit)
     }
-    return best
+    return this.best
+  }
+
+  private blockHash (bytes: Uint8Array, at: number, b: number): number {
+    const [lo, hi] = this.blocks[b]
+    let h = this.seed
+    for (let p = lo; p < hi; p++) h = Math.imul(h ^ nibble(bytes, at, p), 0x01000193)
+    return h | 0
+  }
+
+  private sameHash (hashes: Uint8Array, at: number): boolean {
+    for (let i = 0; i < INFO_HASH_LENGTH; i++) if (hashes[at + i] !== this.probe[this.probeAt + i]) return false
+    return true
   }
 }

@@ -1,6 +1,7 @@
 import { SimilarityIndex } from './hash-similarity.ts'
-import { PeerTable, type PeerFields } from './peer-table.ts'
-import { Swarm, type SwarmDelta } from './swarm.ts'
+import type { PeerFields } from './peer-table.ts'
+import { Swarms, type SwarmDelta } from './swarm.ts'
+import { TorrentIds } from './torrent-ids.ts'
 import type {
   AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry, StatsQuery, TorrentInfo, TorrentSummary, Totals
 } from './peer-store.ts'
@@ -16,23 +17,27 @@ export interface MemoryPeerStoreOptions {
 
 const ZERO: ScrapeEntry = Object.freeze({ complete: 0, incomplete: 0, downloaded: 0 })
 
-/** All swarms of this process, in memory, keyed by the lowercase hex info hash. */
+/** All swarms of this process, in memory, by torrent id. */
 export class MemoryPeerStore implements PeerStore {
-  readonly torrents = new Map<string, Swarm>()
-  /** Alias hash to the hash whose swarm serves it. */
-  readonly aliases = new Map<string, string>()
+  readonly ids = new TorrentIds()
+  readonly swarms = new Swarms()
+  /** Registered metadata and the hashes served as aliases, for the few torrents that have them. */
+  readonly info = new Map<number, TorrentInfo>()
+  readonly aliasesOf = new Map<number, string[]>()
+  /** Alias hash (hex) to the id of the torrent whose swarm serves it. */
+  readonly aliases = new Map<string, number>()
   readonly peerTimeout: number
   readonly now: () => number
   private readonly similar: SimilarityIndex
   private readonly sweepEvery: number
   private readonly delta: SwarmDelta = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
   private readonly sums = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
-  private sweepCursor: Iterator<[string, Swarm]> | null = null
+  private sweepCursor = 0
 
   constructor (options: MemoryPeerStoreOptions) {
     this.peerTimeout = options.peerTimeout
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
-    this.similar = new SimilarityIndex(options.similarityThreshold)
+    this.similar = new SimilarityIndex(options.similarityThreshold, this.ids)
     // A touched swarm is swept at most this often, so expired peers leave replies quickly
     // without the sweep's cost landing on every announce.
     this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
@@ -40,142 +45,168 @@ export class MemoryPeerStore implements PeerStore {
 
   announce (req: AnnounceRequest): AnnounceResult {
     const now = this.now()
-    const swarm = this.resolve(req.infoHash.toString('hex'), true)
-    if (now - swarm.lastSweep >= this.sweepEvery) swarm.expire(now - this.peerTimeout, now, this.delta)
-    const result = swarm.announce(req, now, this.delta)
+    const t = this.resolve(req.infoHash, true)
+    if (now - this.swarms.lastSweep[t] >= this.sweepEvery) this.swarms.expire(t, now - this.peerTimeout, now, this.delta)
+    const result = this.swarms.announce(t, req, now, this.delta)
     this.applyDelta()
     return result
   }
 
   scrape (infoHashes: Buffer[]): ScrapeEntry[] {
     return infoHashes.map(hash => {
-      const swarm = this.resolve(hash.toString('hex'), false)
-      if (swarm === undefined) return ZERO
-      const complete = swarm.seeders
-      const entry: ScrapeEntry = { complete, incomplete: swarm.peers - complete, downloaded: swarm.completed }
-      if (swarm.info?.name !== undefined) entry.name = swarm.info.name
+      const t = this.resolve(hash, false)
+      if (t === -1) return ZERO
+      const complete = this.swarms.seeders(t)
+      const entry: ScrapeEntry = { complete, incomplete: this.swarms.peers(t) - complete, downloaded: this.swarms.completed[t] }
+      const name = this.info.get(t)?.name
+      if (name !== undefined) entry.name = name
       return entry
     })
   }
 
   setInfo (hex: string, info: TorrentInfo): 'added' | 'updated' {
-    let swarm = this.torrents.get(hex)
-    const existed = swarm?.info != null
-    if (swarm === undefined) {
+    const hash = Buffer.from(hex, 'hex')
+    let t = this.ids.get(hash)
+    if (t === -1) {
       // A registered torrent stands on its own, even where it had been served as an alias.
       this.dropAlias(hex)
-      swarm = this.create(hex)
+      t = this.create(hash)
     }
-    swarm.info = { ...swarm.info, ...info }
-    return existed ? 'updated' : 'added'
+    const had = this.info.get(t)
+    this.info.set(t, { ...had, ...info })
+    return had === undefined ? 'added' : 'updated'
   }
 
   totals (): Totals {
     const s = this.sums
-    return { torrents: this.torrents.size, peers: s.peers, seeders: s.seeders, leechers: s.peers - s.seeders, completed: s.completed, uploaded: s.uploaded, downloaded: s.downloaded }
+    return { torrents: this.ids.size, peers: s.peers, seeders: s.seeders, leechers: s.peers - s.seeders, completed: s.completed, uploaded: s.uploaded, downloaded: s.downloaded }
   }
 
   list (query: StatsQuery): { total: number, torrents: TorrentSummary[] } {
     if (query.infoHash !== undefined) {
-      const hex = this.aliases.get(query.infoHash) ?? query.infoHash
-      const swarm = this.torrents.get(hex)
-      return { total: swarm === undefined ? 0 : 1, torrents: swarm === undefined ? [] : [summary(hex, swarm)] }
+      const t = this.aliases.get(query.infoHash) ?? this.ids.get(Buffer.from(query.infoHash, 'hex'))
+      return { total: t === -1 ? 0 : 1, torrents: t === -1 ? [] : [this.summary(t)] }
     }
     const page: TorrentSummary[] = []
     let i = 0
     const end = query.offset + query.limit
-    for (const [hex, swarm] of this.torrents) {
-      if (i >= end) break
-      if (i++ >= query.offset) page.push(summary(hex, swarm))
+    for (let t = 0; t < this.ids.end && i < end; t++) {
+      if (!this.ids.has(t)) continue
+      if (i++ >= query.offset) page.push(this.summary(t))
     }
-    return { total: this.torrents.size, torrents: page }
+    return { total: this.ids.size, torrents: page }
   }
 
   /**
-   * Sweeps up to `budget` swarms, resuming where the last call stopped, so that idle swarms lose
-   * their expired peers without any single call walking every torrent.
+   * Sweeps up to `budget` torrent ids, resuming where the last call stopped, so that idle swarms
+   * lose their expired peers without any single call walking every torrent.
    */
   sweepStep (budget: number): void {
     const now = this.now()
     const cutoff = now - this.peerTimeout
-    this.sweepCursor ??= this.torrents.entries()
     for (let n = 0; n < budget; n++) {
-      const next = this.sweepCursor.next()
-      if (next.done === true) {
-        this.sweepCursor = null
+      if (this.sweepCursor >= this.ids.end) {
+        this.sweepCursor = 0
         break
       }
-      const [hex, swarm] = next.value
-      swarm.expire(cutoff, now, this.delta)
-      if (swarm.disposable) this.delete(hex)
+      const t = this.sweepCursor++
+      if (!this.ids.has(t)) continue
+      this.swarms.expire(t, cutoff, now, this.delta)
+      if (this.disposable(t)) this.delete(t)
     }
     this.applyDelta()
   }
 
-  /** Adds a torrent as read from the state file; returns its swarm for the peers to follow. */
-  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number, peers: number): Swarm {
-    const swarm = this.torrents.get(hex) ?? this.create(hex)
+  /** Adds a torrent as read from the state file; returns its id for the peers to follow. */
+  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number, peers: number): number {
+    const hash = Buffer.from(hex, 'hex')
+    let t = this.ids.get(hash)
+    if (t === -1) t = this.create(hash)
     // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
-    if (peers > 0) swarm.v4 ??= new PeerTable(4, peers)
-    swarm.info = info
-    swarm.completed = completed
-    this.sums.completed += completed
-    return swarm
+    if (peers > 0) {
+      this.swarms.v4.select(t)
+      this.swarms.v4.reserve(peers)
+    }
+    if (info !== null) this.info.set(t, info)
+    this.sums.completed += completed - this.swarms.completed[t]
+    this.swarms.completed[t] = completed
+    return t
   }
 
   /** Adds a peer as read from the state file. */
-  restorePeer (swarm: Swarm, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean): void {
-    swarm.restorePeer(endpoint, fields, seen, counted, this.delta)
+  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean): void {
+    this.swarms.restorePeer(t, endpoint, fields, seen, counted, this.delta)
     this.applyDelta()
   }
 
   restoreAlias (alias: string, target: string): void {
-    const swarm = this.torrents.get(target)
-    if (swarm === undefined || this.torrents.has(alias)) return
-    this.aliases.set(alias, target)
-    ;(swarm.aliases ??= []).push(alias)
+    const t = this.ids.get(Buffer.from(target, 'hex'))
+    if (t === -1 || this.ids.get(Buffer.from(alias, 'hex')) !== -1) return
+    this.addAlias(alias, t)
   }
 
-  /** The swarm serving this hash: its own, or the one it is an alias of, or a new one. */
-  private resolve (hex: string, create: true): Swarm
-  private resolve (hex: string, create: false): Swarm | undefined
-  private resolve (hex: string, create: boolean): Swarm | undefined {
-    const own = this.torrents.get(hex)
-    if (own !== undefined) return own
-    const target = this.aliases.get(hex) ?? this.similar.find(hex)
-    if (target !== null) {
-      const swarm = this.torrents.get(target)
-      if (swarm !== undefined) {
-        if (create && !this.aliases.has(hex)) {
-          this.aliases.set(hex, target)
-          ;(swarm.aliases ??= []).push(hex)
-        }
-        return swarm
-      }
+  /** The torrent serving this hash: its own, or the one it is an alias of, or a new one; -1 if none. */
+  private resolve (hash: Buffer, create: boolean): number {
+    const own = this.ids.get(hash)
+    if (own !== -1) return own
+    const hex = hash.toString('hex')
+    const alias = this.aliases.get(hex)
+    if (alias !== undefined) return alias
+    const similar = this.similar.find(hash)
+    if (similar !== -1) {
+      if (create) this.addAlias(hex, similar)
+      return similar
     }
-    return create ? this.create(hex) : undefined
+    return create ? this.create(hash) : -1
   }
 
-  private create (hex: string): Swarm {
-    const swarm = new Swarm(this.now())
-    this.torrents.set(hex, swarm)
-    this.similar.add(hex)
-    return swarm
+  private addAlias (hex: string, t: number): void {
+    this.aliases.set(hex, t)
+    const list = this.aliasesOf.get(t)
+    if (list === undefined) this.aliasesOf.set(t, [hex])
+    else list.push(hex)
   }
 
-  private delete (hex: string): void {
-    this.torrents.delete(hex)
-    this.similar.delete(hex)
+  private create (hash: Buffer): number {
+    const t = this.ids.add(hash)
+    if (this.swarms.lastSweep.length < this.ids.capacity) this.swarms.grow(this.ids.capacity)
+    this.swarms.reset(t, this.now())
+    this.similar.add(t)
+    return t
+  }
+
+  /** Nothing here worth keeping: no peers, metadata, download count or aliases. */
+  private disposable (t: number): boolean {
+    return this.swarms.peers(t) === 0 && this.swarms.completed[t] === 0 && !this.info.has(t) && !this.aliasesOf.has(t)
+  }
+
+  private delete (t: number): void {
+    this.similar.delete(t)
+    this.ids.delete(t)
   }
 
   private dropAlias (hex: string): void {
-    const target = this.aliases.get(hex)
-    if (target === undefined) return
+    const t = this.aliases.get(hex)
+    if (t === undefined) return
     this.aliases.delete(hex)
-    const swarm = this.torrents.get(target)
-    if (swarm?.aliases != null) {
-      swarm.aliases = swarm.aliases.filter(a => a !== hex)
-      if (swarm.aliases.length === 0) swarm.aliases = null
+    const rest = (this.aliasesOf.get(t) ?? []).filter(a => a !== hex)
+    if (rest.length === 0) this.aliasesOf.delete(t)
+    else this.aliasesOf.set(t, rest)
+  }
+
+  private summary (t: number): TorrentSummary {
+    const swarms = this.swarms
+    const complete = swarms.seeders(t)
+    const { uploaded, downloaded } = swarms.transferred(t)
+    return {
+      info_hash: this.ids.hex(t),
+      info: this.info.get(t) ?? {},
+      complete,
+      incomplete: swarms.peers(t) - complete,
+      downloaded: swarms.completed[t],
+      uploaded,
+      downloaded_bytes: downloaded,
+      aliases: this.aliasesOf.get(t) ?? []
     }
   }
 
@@ -188,19 +219,5 @@ export class MemoryPeerStore implements PeerStore {
     s.uploaded += d.uploaded
     s.downloaded += d.downloaded
     d.peers = d.seeders = d.completed = d.uploaded = d.downloaded = 0
-  }
-}
-
-function summary (hex: string, swarm: Swarm): TorrentSummary {
-  const complete = swarm.seeders
-  return {
-    info_hash: hex,
-    info: swarm.info ?? {},
-    complete,
-    incomplete: swarm.peers - complete,
-    downloaded: swarm.completed,
-    uploaded: swarm.uploaded,
-    downloaded_bytes: swarm.downloaded,
-    aliases: swarm.aliases ?? []
   }
 }

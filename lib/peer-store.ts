@@ -91,6 +91,6 @@ export interface PeerStore {
   /** Creates or updates a torrent's metadata; says which. */
   setInfo: (hexHash: string, info: TorrentInfo) => 'added' | 'updated' | Promise<'added' | 'updated'>
   totals: () => Totals | Promise<Totals>
-  /** One page of torrents in insertion order, or the one torrent `infoHash` names. */
+  /** One page of torrents in a stable order, or the one torrent `infoHash` names. */
   list: (query: StatsQuery) => { total: number, torrents: TorrentSummary[] } | Promise<{ total: number, torrents: TorrentSummary[] }>
 }

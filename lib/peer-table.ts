@@ -1,18 +1,23 @@
+import { RecordArena } from './record-arena.ts'
 import { SlotIndex, hashBytes } from './slot-index.ts'
 
 /**
- * The peers of one swarm and one address family, packed in fixed-size records in one Buffer:
+ * The peers of every swarm for one address family. Each swarm's peers are fixed-size records in
+ * one chunk of a shared RecordArena:
  *
  *   endpoint  address + port, the compact form copied straight into replies (6 or 18 bytes)
  *   peer id   20 bytes
- *   key       u32, hash of the client's `key` parameter (0: none)
+ *   key       i32, hash of the client's `key` parameter (0: none)
  *   seen      u32, seconds since the epoch of the last announce
- *   flags     u8, COUNTED once this peer's download was counted as completed
+ *   flags     u8, FLAG_COUNTED once this peer's download was counted as completed
  *   uploaded, downloaded, left   u48 each (256 TiB)
  *
+ * Per swarm, only five numbers sit in typed arrays indexed by torrent id: no object per swarm.
  * Seeders occupy slots [0, seeders) and leechers [seeders, count), so that a seeder's reply
  * draws from leechers alone without filtering. Removal swaps the last record in, keeping the
  * records dense for random windows.
+ *
+ * Operations act on the torrent chosen by `select`.
  */
 export const PEER_ID_LENGTH = 20
 export const FLAG_COUNTED = 1
@@ -21,6 +26,7 @@ const U48_MAX = 2 ** 48 - 1
 /** Swarms smaller than this are searched linearly: cheaper than hashing, and no index memory. */
 const INDEX_THRESHOLD = 16
 const scratch = Buffer.allocUnsafe(128)
+const EMPTY = Buffer.alloc(0)
 
 export interface PeerFields {
   peerId: Uint8Array
@@ -30,17 +36,41 @@ export interface PeerFields {
   left: number
 }
 
-/** Record offsets for one address family: shared by every table of that family. */
-class Layout {
+/** Hash indexes of a large swarm, and the probe their match callbacks compare against. */
+interface Indexes {
+  byEndpoint: SlotIndex
+  byKey: SlotIndex
+  probe: Uint8Array
+  probeKey: number
+  endpointAt: (slot: number) => boolean
+  keyAt: (slot: number) => boolean
+}
+
+export class PeerTables {
   readonly endpointLength: number
-  readonly oId: number
-  readonly oKey: number
-  readonly oSeen: number
-  readonly oFlags: number
-  readonly oUp: number
-  readonly oDown: number
-  readonly oLeft: number
   readonly stride: number
+  private readonly oId: number
+  private readonly oKey: number
+  private readonly oSeen: number
+  private readonly oFlags: number
+  private readonly oUp: number
+  private readonly oDown: number
+  private readonly oLeft: number
+  private readonly arena: RecordArena
+
+  /** Per torrent id: where its chunk is (page -1: none), its capacity and how it is filled. */
+  private page: Int32Array = new Int32Array(0)
+  private base: Int32Array = new Int32Array(0)
+  private capacity: Int32Array = new Int32Array(0)
+  private counts: Int32Array = new Int32Array(0)
+  private seederCounts: Int32Array = new Int32Array(0)
+  private readonly indexes = new Map<number, Indexes>()
+
+  /** The selected torrent, its page and the byte offset of its chunk. */
+  private t = 0
+  private r: Buffer = EMPTY
+  private b = 0
+  private ix: Indexes | null = null
 
   constructor (addressLength: 4 | 16) {
     this.endpointLength = addressLength + 2
@@ -52,39 +82,48 @@ class Layout {
     this.oDown = this.oUp + 6
     this.oLeft = this.oDown + 6
     this.stride = this.oLeft + 6
-  }
-}
-const layouts = { 4: new Layout(4), 16: new Layout(16) }
-
-/** Hash indexes of a large table, and the probe their match callbacks compare against. */
-interface Indexes {
-  byEndpoint: SlotIndex
-  byKey: SlotIndex
-  probe: Uint8Array
-  probeKey: number
-  endpointAt: (slot: number) => boolean
-  keyAt: (slot: number) => boolean
-}
-
-export class PeerTable {
-  /** A swarm holds one table per family and a tracker holds many swarms: keep the fields few. */
-  private readonly l: Layout
-  records: Buffer
-  count = 0
-  seeders = 0
-  private ix: Indexes | null = null
-
-  constructor (addressLength: 4 | 16, capacity = 2) {
-    this.l = layouts[addressLength]
-    this.records = allocate(capacity * this.l.stride)
+    this.arena = new RecordArena(this.stride)
   }
 
-  get endpointLength (): number {
-    return this.l.endpointLength
+  /** Makes room for torrent ids below `n`. */
+  grow (n: number): void {
+    const extend = (a: Int32Array, fill: number): Int32Array => {
+      const next = new Int32Array(n).fill(fill, a.length)
+      next.set(a)
+      return next
+    }
+    this.page = extend(this.page, -1)
+    this.base = extend(this.base, 0)
+    this.capacity = extend(this.capacity, 0)
+    this.counts = extend(this.counts, 0)
+    this.seederCounts = extend(this.seederCounts, 0)
   }
 
-  get stride (): number {
-    return this.l.stride
+  countOf (t: number): number {
+    return this.counts[t]
+  }
+
+  seedersOf (t: number): number {
+    return this.seederCounts[t]
+  }
+
+  /** Chooses the torrent the following calls act on. */
+  select (t: number): void {
+    this.t = t
+    this.load()
+  }
+
+  /** Gives room for `n` peers of the selected torrent at once, as when loading a saved swarm. */
+  reserve (n: number): void {
+    if (n > this.capacity[this.t]) this.resize(this.arena.capacityFor(n))
+  }
+
+  get count (): number {
+    return this.counts[this.t]
+  }
+
+  get seeders (): number {
+    return this.seederCounts[this.t]
   }
 
   /** The slot of the peer at this endpoint, or else of the peer with this key; -1 if none. */
@@ -98,7 +137,8 @@ export class PeerTable {
       return ix.byKey.find(key, ix.keyAt)
     }
     let byKey = -1
-    for (let s = 0; s < this.count; s++) {
+    const count = this.counts[this.t]
+    for (let s = 0; s < count; s++) {
       if (this.endpointEquals(s, endpoint)) return s
       if (key !== 0 && byKey === -1 && this.keyOf(s) === key) byKey = s
     }
@@ -106,60 +146,57 @@ export class PeerTable {
   }
 
   private endpointEquals (slot: number, endpoint: Uint8Array): boolean {
-    const r = this.records
-    const at = slot * this.stride
+    const r = this.r
+    const at = this.b + slot * this.stride
     for (let i = 0; i < this.endpointLength; i++) if (r[at + i] !== endpoint[i]) return false
     return true
   }
 
   keyOf (slot: number): number {
-    return this.records.readInt32LE(slot * this.stride + this.l.oKey)
+    return this.r.readInt32LE(this.b + slot * this.stride + this.oKey)
   }
 
   seenOf (slot: number): number {
-    return this.records.readUInt32LE(slot * this.stride + this.l.oSeen)
+    return this.r.readUInt32LE(this.b + slot * this.stride + this.oSeen)
   }
 
   flagsOf (slot: number): number {
-    return this.records[slot * this.stride + this.l.oFlags]
-  }
-
-  setFlags (slot: number, flags: number): void {
-    this.records[slot * this.stride + this.l.oFlags] = flags
+    return this.r[this.b + slot * this.stride + this.oFlags]
   }
 
   endpoint (slot: number): Buffer {
-    const at = slot * this.stride
-    return this.records.subarray(at, at + this.endpointLength)
+    const at = this.b + slot * this.stride
+    return this.r.subarray(at, at + this.endpointLength)
   }
 
   peerId (slot: number): Buffer {
-    const at = slot * this.stride + this.l.oId
-    return this.records.subarray(at, at + PEER_ID_LENGTH)
+    const at = this.b + slot * this.stride + this.oId
+    return this.r.subarray(at, at + PEER_ID_LENGTH)
   }
 
   uploadedOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.l.oUp, 6)
+    return this.r.readUIntLE(this.b + slot * this.stride + this.oUp, 6)
   }
 
   downloadedOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.l.oDown, 6)
+    return this.r.readUIntLE(this.b + slot * this.stride + this.oDown, 6)
   }
 
   leftOf (slot: number): number {
-    return this.records.readUIntLE(slot * this.stride + this.l.oLeft, 6)
+    return this.r.readUIntLE(this.b + slot * this.stride + this.oLeft, 6)
   }
 
   /** Adds a peer; returns its slot. */
   add (endpoint: Uint8Array, fields: PeerFields, seen: number, flags: number): number {
-    // Modest growth: most swarms are small and a tracker holds very many of them.
-    if (this.count * this.stride === this.records.length) this.resize(this.count + 2 + (this.count >> 2))
-    let slot = this.count++
-    this.records.set(endpoint, slot * this.stride)
+    const t = this.t
+    const count = this.counts[t]
+    if (count === this.capacity[t]) this.resize(this.arena.capacityFor(count + 1 + (count >> 3)))
+    let slot = this.counts[t]++
+    this.r.set(endpoint, this.b + slot * this.stride)
     this.write(slot, fields, seen, flags)
     this.indexInsert(slot)
     if (fields.left === 0) slot = this.moveToSeeders(slot)
-    if (this.ix === null && this.count > INDEX_THRESHOLD) this.buildIndex()
+    if (this.ix === null && count + 1 > INDEX_THRESHOLD) this.buildIndex()
     return slot
   }
 
@@ -168,34 +205,41 @@ export class PeerTable {
     // The usual re-announce keeps its endpoint and key: its index entries stay valid.
     const moved = !this.endpointEquals(slot, endpoint) || this.keyOf(slot) !== (fields.key | 0)
     if (moved) this.indexRemove(slot)
-    this.records.set(endpoint, slot * this.stride)
+    this.r.set(endpoint, this.b + slot * this.stride)
     this.write(slot, fields, seen, flags)
     if (moved) this.indexInsert(slot)
     const seeding = fields.left === 0
-    if (seeding && slot >= this.seeders) return this.moveToSeeders(slot)
-    if (!seeding && slot < this.seeders) return this.moveToLeechers(slot)
+    const seeders = this.seederCounts[this.t]
+    if (seeding && slot >= seeders) return this.moveToSeeders(slot)
+    if (!seeding && slot < seeders) return this.moveToLeechers(slot)
     return slot
   }
 
   remove (slot: number): void {
-    if (slot < this.seeders) slot = this.moveToLeechers(slot)
+    const t = this.t
+    if (slot < this.seederCounts[t]) slot = this.moveToLeechers(slot)
     this.indexRemove(slot)
-    const last = this.count - 1
+    const last = this.counts[t] - 1
     if (slot !== last) {
       this.indexMove(last, slot)
-      this.records.copy(this.records, slot * this.stride, last * this.stride, (last + 1) * this.stride)
+      const at = this.b
+      this.r.copy(this.r, at + slot * this.stride, at + last * this.stride, at + (last + 1) * this.stride)
     }
-    this.count--
-    if (this.count * 4 < this.records.length / this.stride && this.count >= 4) this.resize(this.count * 2)
-    if (this.ix !== null && this.count < INDEX_THRESHOLD / 2) this.ix = null
+    const count = --this.counts[t]
+    if (count === 0) this.resize(0)
+    else if (count * 4 < this.capacity[t] && count >= 4) this.resize(this.arena.capacityFor(count * 2))
+    if (this.ix !== null && count < INDEX_THRESHOLD / 2) {
+      this.indexes.delete(t)
+      this.ix = null
+    }
   }
 
   /** Removes peers last seen before `cutoff`; returns how many seeders and leechers went. */
   expire (cutoff: number): { seeders: number, leechers: number, uploaded: number, downloaded: number } {
     const gone = { seeders: 0, leechers: 0, uploaded: 0, downloaded: 0 }
-    for (let s = this.count - 1; s >= 0; s--) {
+    for (let s = this.counts[this.t] - 1; s >= 0; s--) {
       if (this.seenOf(s) >= cutoff) continue
-      if (s < this.seeders) gone.seeders++
+      if (s < this.seederCounts[this.t]) gone.seeders++
       else gone.leechers++
       gone.uploaded += this.uploadedOf(s)
       gone.downloaded += this.downloadedOf(s)
@@ -206,14 +250,14 @@ export class PeerTable {
   }
 
   /**
-   * Copies up to `want` endpoints from slots [from, this.count), a random window, skipping
-   * `skip`, into `out` at `at`; returns the number copied. Peer ids go to `ids` when given.
+   * Copies up to `want` endpoints from slots [from, count), a random window, skipping `skip`,
+   * into `out` at `at`; returns the number copied. Peer ids go to `ids` when given.
    */
   sample (from: number, want: number, skip: number, out: Buffer, at: number, ids: Buffer[] | null): number {
-    const n = this.count - from
+    const n = this.counts[this.t] - from
     if (n <= 0 || want <= 0) return 0
     const start = n <= want + 1 ? 0 : Math.floor(Math.random() * n)
-    const records = this.records
+    const records = this.r
     const length = this.endpointLength
     let copied = 0
     let o = at
@@ -221,7 +265,7 @@ export class PeerTable {
       const slot = from + ((start + i) % n)
       if (slot === skip) continue
       // A byte loop: Buffer#copy's bounds checks cost more than copying 6 or 18 bytes.
-      for (let r = slot * this.stride, end = r + length; r < end; r++) out[o++] = records[r]
+      for (let r = this.b + slot * this.stride, end = r + length; r < end; r++) out[o++] = records[r]
       if (ids !== null) ids.push(Buffer.from(this.peerId(slot)))
       copied++
     }
@@ -229,44 +273,46 @@ export class PeerTable {
   }
 
   private write (slot: number, f: PeerFields, seen: number, flags: number): void {
-    const r = this.records
-    const at = slot * this.stride
-    r.set(f.peerId, at + this.l.oId)
-    r.writeInt32LE(f.key | 0, at + this.l.oKey)
-    r.writeUInt32LE(seen >>> 0, at + this.l.oSeen)
-    r[at + this.l.oFlags] = flags
-    r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.l.oUp, 6)
-    r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.l.oDown, 6)
-    r.writeUIntLE(Math.min(f.left, U48_MAX), at + this.l.oLeft, 6)
+    const r = this.r
+    const at = this.b + slot * this.stride
+    r.set(f.peerId, at + this.oId)
+    r.writeInt32LE(f.key | 0, at + this.oKey)
+    r.writeUInt32LE(seen >>> 0, at + this.oSeen)
+    r[at + this.oFlags] = flags
+    r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.oUp, 6)
+    r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.oDown, 6)
+    r.writeUIntLE(Math.min(f.left, U48_MAX), at + this.oLeft, 6)
   }
 
   private moveToSeeders (slot: number): number {
-    const to = this.seeders++
+    const to = this.seederCounts[this.t]++
     if (slot !== to) this.swap(slot, to)
     return to
   }
 
   private moveToLeechers (slot: number): number {
-    const to = --this.seeders
+    const to = --this.seederCounts[this.t]
     if (slot !== to) this.swap(slot, to)
     return to
   }
 
   private swap (a: number, b: number): void {
-    const r = this.records
+    const r = this.r
     const s = this.stride
+    const pa = this.b + a * s
+    const pb = this.b + b * s
     this.indexRemove(a)
     this.indexRemove(b)
-    r.copy(scratch, 0, a * s, a * s + s)
-    r.copy(r, a * s, b * s, b * s + s)
-    scratch.copy(r, b * s, 0, s)
+    r.copy(scratch, 0, pa, pa + s)
+    r.copy(r, pa, pb, pb + s)
+    scratch.copy(r, pb, 0, s)
     this.indexInsert(a)
     this.indexInsert(b)
   }
 
   private endpointHash (slot: number): number {
-    const at = slot * this.stride
-    return hashBytes(this.records, at, at + this.endpointLength)
+    const at = this.b + slot * this.stride
+    return hashBytes(this.r, at, at + this.endpointLength)
   }
 
   private indexInsert (slot: number): void {
@@ -291,29 +337,47 @@ export class PeerTable {
   }
 
   private buildIndex (): void {
+    const count = this.counts[this.t]
     const ix: Indexes = {
-      byEndpoint: new SlotIndex(this.count),
-      byKey: new SlotIndex(this.count),
+      byEndpoint: new SlotIndex(count),
+      byKey: new SlotIndex(count),
       probe: scratch,
       probeKey: 0,
       endpointAt: slot => this.endpointEquals(slot, ix.probe),
       keyAt: slot => this.keyOf(slot) === ix.probeKey
     }
+    this.indexes.set(this.t, ix)
     this.ix = ix
-    for (let s = 0; s < this.count; s++) this.indexInsert(s)
+    for (let s = 0; s < count; s++) this.indexInsert(s)
   }
 
+  /** Moves the selected torrent's records to a chunk of `capacity` (0: none). */
   private resize (capacity: number): void {
-    const next = allocate(capacity * this.stride)
-    this.records.copy(next, 0, 0, this.count * this.stride)
-    this.records = next
+    const t = this.t
+    const oldPage = this.page[t]
+    const oldBase = this.base[t]
+    if (capacity === 0) {
+      this.page[t] = -1
+      this.base[t] = 0
+    } else {
+      this.arena.allocate(capacity)
+      this.page[t] = this.arena.page
+      this.base[t] = this.arena.base
+      if (oldPage !== -1) {
+        const bytes = this.counts[t] * this.stride
+        this.arena.pages[oldPage].copy(this.arena.pages[this.arena.page], this.arena.base, oldBase, oldBase + bytes)
+      }
+    }
+    if (oldPage !== -1) this.arena.release(oldPage, oldBase, this.capacity[t])
+    this.capacity[t] = capacity
+    this.load()
   }
-}
 
-/**
- * Records get their own memory, not a slice of Node's shared 8 KiB pool: a pool slab stays
- * alive while any slice of it does, so tables that grow and shrink would pin dead slabs.
- */
-function allocate (bytes: number): Buffer {
-  return Buffer.allocUnsafeSlow(bytes)
+  private load (): void {
+    const t = this.t
+    const page = this.page[t]
+    this.r = page === -1 ? EMPTY : this.arena.pages[page]
+    this.b = this.base[t]
+    this.ix = this.indexes.size === 0 ? null : this.indexes.get(t) ?? null
+  }
 }

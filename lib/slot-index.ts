@@ -10,7 +10,7 @@ export class SlotIndex {
 
   constructor (capacity: number) {
     let n = 16
-    while (n < capacity * 2) n <<= 1
+    while (n * 3 < capacity * 4) n <<= 1
     this.table = new Int32Array(n * 2)
     this.mask = n - 1
   }
@@ -26,7 +26,8 @@ export class SlotIndex {
   }
 
   insert (hash: number, slot: number): void {
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow()
+    // Linear probing stays short up to 3/4 full with well-mixed hashes.
+    if ((this.size + 1) * 4 > (this.mask + 1) * 3) this.grow()
     const t = this.table
     let b = mix(hash) & this.mask
     while (t[b * 2 + 1] !== 0) b = (b + 1) & this.mask
@@ -88,9 +89,9 @@ function mix (h: number): number {
   return (h ^ (h >>> 16)) >>> 0
 }
 
-/** FNV-1a over a byte range: the hash for endpoints and client keys. */
-export function hashBytes (buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5
+/** FNV-1a over a byte range: the hash for endpoints, info hashes and client keys. */
+export function hashBytes (buf: Uint8Array, start: number, end: number, seed = 0x811c9dc5): number {
+  let h = seed
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193)
   return h | 0
 }

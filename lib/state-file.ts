@@ -1,7 +1,7 @@
 import { formatIp, parseIp } from './ip-address.ts'
 import type { MemoryPeerStore } from './memory-peer-store.ts'
 import type { TorrentInfo } from './peer-store.ts'
-import { FLAG_COUNTED, type PeerFields, type PeerTable } from './peer-table.ts'
+import { FLAG_COUNTED, type PeerFields, type PeerTables } from './peer-table.ts'
 
 /**
  * The state file, in the seed's shape:
@@ -20,22 +20,28 @@ export const STATE_VERSION = 1
 export function * serializeState (store: MemoryPeerStore): Generator<string> {
   yield `{"version":${STATE_VERSION},"saved_at":${JSON.stringify(new Date().toISOString())},"torrents":{`
   let first = true
-  for (const [hex, swarm] of store.torrents) {
-    let out = `${first ? '' : ','}"${hex}":{"info":${JSON.stringify(swarm.info ?? {})},"peers_info":[`
+  const { ids, swarms } = store
+  for (let t = 0; t < ids.end; t++) {
+    if (!ids.has(t)) continue
+    let out = `${first ? '' : ','}"${ids.hex(t)}":{"info":${JSON.stringify(store.info.get(t) ?? {})},"peers_info":[`
     first = false
     let n = 0
-    for (const table of [swarm.v4, swarm.v6]) {
-      if (table === null) continue
+    for (const table of [swarms.v4, swarms.v6]) {
+      if (table.countOf(t) === 0) continue
+      table.select(t)
       for (let s = 0; s < table.count; s++) out += (n++ === 0 ? '' : ',') + peerJson(table, s)
     }
-    const seeders = swarm.seeders
-    out += `],"stats":{"completed":${swarm.completed},"seeders":${seeders},"leechers":${swarm.peers - seeders}}}`
+    const seeders = swarms.seeders(t)
+    out += `],"stats":{"completed":${swarms.completed[t]},"seeders":${seeders},"leechers":${swarms.peers(t) - seeders}}}`
     yield out
   }
-  yield `},"aliases":${JSON.stringify(Object.fromEntries(store.aliases))}}\n`
+  const aliases: Record<string, string> = {}
+  for (const [alias, t] of store.aliases) aliases[alias] = ids.hex(t)
+  yield `},"aliases":${JSON.stringify(aliases)}}\n`
 }
 
-function peerJson (table: PeerTable, s: number): string {
+/** Peer `s` of the table's selected torrent. */
+function peerJson (table: PeerTables, s: number): string {
   const ep = table.endpoint(s)
   const addressLength = ep.length - 2
   return `{"peer_id":"${table.peerId(s).toString('hex')}","ip":"${formatIp(ep.subarray(0, addressLength))}",` +
@@ -83,13 +89,13 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
     if (!HEX40.test(hex) || !isObject(entry)) { report.skipped++; continue }
     const stats = isObject(entry.stats) ? entry.stats : {}
     const peers = Array.isArray(entry.peers_info) ? entry.peers_info : []
-    const swarm = store.restoreTorrent(hex, readInfo(entry.info), isCount(stats.completed) ? stats.completed : 0, peers.length)
+    const torrent = store.restoreTorrent(hex, readInfo(entry.info), isCount(stats.completed) ? stats.completed : 0, peers.length)
     report.torrents++
     for (const peer of peers) {
       const parsed = readPeer(peer)
       if (parsed === null) { report.skipped++; continue }
       if (parsed.seen < cutoff) { report.expired++; continue }
-      store.restorePeer(swarm, parsed.endpoint, parsed, parsed.seen, parsed.counted)
+      store.restorePeer(torrent, parsed.endpoint, parsed, parsed.seen, parsed.counted)
       report.peers++
     }
   }

@@ -1,5 +1,5 @@
-import { PeerTable, FLAG_COUNTED, type PeerFields } from './peer-table.ts'
-import { EVENT_COMPLETED, EVENT_STOPPED, type AnnounceRequest, type AnnounceResult, type TorrentInfo } from './peer-store.ts'
+import { PeerTables, FLAG_COUNTED, type PeerFields } from './peer-table.ts'
+import { EVENT_COMPLETED, EVENT_STOPPED, type AnnounceRequest, type AnnounceResult } from './peer-store.ts'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -12,39 +12,49 @@ export interface SwarmDelta {
   downloaded: number
 }
 
-/** One torrent: its peers by address family, its counters and its registered metadata. */
-export class Swarm {
-  v4: PeerTable | null = null
-  v6: PeerTable | null = null
-  completed = 0
-  uploaded = 0
-  downloaded = 0
-  info: TorrentInfo | null = null
-  aliases: string[] | null = null
-  lastSweep: number
+/**
+ * Every swarm's peers (by address family) and counters, indexed by torrent id: a few numbers in
+ * typed arrays per torrent, no object per torrent.
+ */
+export class Swarms {
+  readonly v4 = new PeerTables(4)
+  readonly v6 = new PeerTables(16)
+  completed: Float64Array = new Float64Array(0)
+  lastSweep: Uint32Array = new Uint32Array(0)
 
-  constructor (now: number) {
-    this.lastSweep = now
+  /** Makes room for torrent ids below `n`. */
+  grow (n: number): void {
+    const completed = new Float64Array(n)
+    completed.set(this.completed)
+    this.completed = completed
+    const sweep = new Uint32Array(n)
+    sweep.set(this.lastSweep)
+    this.lastSweep = sweep
+    this.v4.grow(n)
+    this.v6.grow(n)
   }
 
-  get seeders (): number {
-    return (this.v4?.seeders ?? 0) + (this.v6?.seeders ?? 0)
+  /** Starts torrent `t` afresh (ids are reused; a torrent goes only once it has no peers). */
+  reset (t: number, now: number): void {
+    this.completed[t] = 0
+    this.lastSweep[t] = now
   }
 
-  get peers (): number {
-    return (this.v4?.count ?? 0) + (this.v6?.count ?? 0)
+  seeders (t: number): number {
+    return this.v4.seedersOf(t) + this.v6.seedersOf(t)
   }
 
-  /** Nothing here worth keeping: no peers, metadata, download count or aliases. */
-  get disposable (): boolean {
-    return this.peers === 0 && this.info === null && this.completed === 0 && this.aliases === null
+  peers (t: number): number {
+    return this.v4.countOf(t) + this.v6.countOf(t)
   }
 
-  announce (req: AnnounceRequest, now: number, delta: SwarmDelta): AnnounceResult {
+  announce (t: number, req: AnnounceRequest, now: number, delta: SwarmDelta): AnnounceResult {
     const v4 = req.endpoint.length === 6
-    const table = v4 ? (this.v4 ??= new PeerTable(4)) : (this.v6 ??= new PeerTable(16))
+    const table = v4 ? this.v4 : this.v6
+    const other = v4 ? this.v6 : this.v4
+    table.select(t)
     let slot = table.find(req.endpoint, req.key)
-    const seedersBefore = this.seeders
+    const seedersBefore = this.seeders(t)
 
     // A download counts once per peer: on `completed`, or when a peer known as a leecher comes
     // back with nothing left (clients that stop right after finishing never send `completed`).
@@ -52,7 +62,7 @@ export class Swarm {
     let flags = slot === -1 ? 0 : table.flagsOf(slot)
     if (finished && (flags & FLAG_COUNTED) === 0) {
       flags |= FLAG_COUNTED
-      this.completed++
+      this.completed[t]++
       delta.completed++
     }
 
@@ -62,17 +72,20 @@ export class Swarm {
         table.remove(slot)
         delta.peers--
       }
-      delta.seeders += this.seeders - seedersBefore
-      return this.result(EMPTY, EMPTY, null)
+      delta.seeders += this.seeders(t) - seedersBefore
+      return this.result(t, EMPTY, EMPTY, null)
     }
 
     // The reply is drawn before the announcer is stored, and skips its existing slot.
     const seeding = req.left === 0
     const ownIds = req.wantPeerIds ? [] : null
     const otherIds = req.wantPeerIds ? [] : null
-    const other = v4 ? this.v6 : this.v4
     const own = this.draw(table, seeding, req.numwant, slot, ownIds)
-    const rest = other === null ? EMPTY : this.draw(other, seeding, req.numwant - own.length / table.endpointLength, -1, otherIds)
+    let rest: Buffer = EMPTY
+    if (other.countOf(t) > 0) {
+      other.select(t)
+      rest = this.draw(other, seeding, req.numwant - own.length / table.endpointLength, -1, otherIds)
+    }
 
     // The request carries every field a record keeps: no copy of it is made.
     if (slot === -1) {
@@ -82,56 +95,63 @@ export class Swarm {
       this.forget(table, slot, delta)
       slot = table.update(slot, req.endpoint, req, now, flags)
     }
-    this.uploaded += req.uploaded
-    this.downloaded += req.downloaded
     delta.uploaded += req.uploaded
     delta.downloaded += req.downloaded
-    delta.seeders += this.seeders - seedersBefore
+    delta.seeders += this.seeders(t) - seedersBefore
 
     const ids = ownIds === null || otherIds === null ? null : v4 ? ownIds.concat(otherIds) : otherIds.concat(ownIds)
-    return v4 ? this.result(own, rest, ids) : this.result(rest, own, ids)
+    return v4 ? this.result(t, own, rest, ids) : this.result(t, rest, own, ids)
   }
 
   /** Adds a peer as read from the state file, keeping its last-seen time and counted flag. */
-  restorePeer (endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean, delta: SwarmDelta): void {
-    const table = endpoint.length === 6 ? (this.v4 ??= new PeerTable(4)) : (this.v6 ??= new PeerTable(16))
+  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean, delta: SwarmDelta): void {
+    const table = endpoint.length === 6 ? this.v4 : this.v6
+    table.select(t)
     if (table.find(endpoint, fields.key) !== -1) return
     table.add(endpoint, fields, seen, counted ? FLAG_COUNTED : 0)
-    this.uploaded += fields.uploaded
-    this.downloaded += fields.downloaded
     delta.peers++
     delta.uploaded += fields.uploaded
     delta.downloaded += fields.downloaded
     if (fields.left === 0) delta.seeders++
   }
 
-  /** Drops peers silent since before `cutoff`. */
-  expire (cutoff: number, now: number, delta: SwarmDelta): void {
-    this.lastSweep = now
+  /** Drops peers of torrent `t` silent since before `cutoff`. */
+  expire (t: number, cutoff: number, now: number, delta: SwarmDelta): void {
+    this.lastSweep[t] = now
     for (const table of [this.v4, this.v6]) {
-      if (table === null) continue
+      if (table.countOf(t) === 0) continue
+      table.select(t)
       const gone = table.expire(cutoff)
       delta.peers -= gone.seeders + gone.leechers
       delta.seeders -= gone.seeders
       delta.uploaded -= gone.uploaded
       delta.downloaded -= gone.downloaded
-      this.uploaded -= gone.uploaded
-      this.downloaded -= gone.downloaded
     }
   }
 
-  /** Takes a peer's transfer counters out of the sums before it is updated or removed. */
-  private forget (table: PeerTable, slot: number, delta: SwarmDelta): void {
-    const up = table.uploadedOf(slot)
-    const down = table.downloadedOf(slot)
-    this.uploaded -= up
-    this.downloaded -= down
-    delta.uploaded -= up
-    delta.downloaded -= down
+  /** The transfer counters of torrent `t`'s peers, summed: read rarely, so not kept. */
+  transferred (t: number): { uploaded: number, downloaded: number } {
+    let uploaded = 0
+    let downloaded = 0
+    for (const table of [this.v4, this.v6]) {
+      if (table.countOf(t) === 0) continue
+      table.select(t)
+      for (let s = 0; s < table.count; s++) {
+        uploaded += table.uploadedOf(s)
+        downloaded += table.downloadedOf(s)
+      }
+    }
+    return { uploaded, downloaded }
   }
 
-  /** Seeders get leechers only; leechers get anyone. */
-  private draw (table: PeerTable, seeding: boolean, want: number, skip: number, ids: Buffer[] | null): Buffer {
+  /** Takes a peer's transfer counters out of the store's sums before it is updated or removed. */
+  private forget (table: PeerTables, slot: number, delta: SwarmDelta): void {
+    delta.uploaded -= table.uploadedOf(slot)
+    delta.downloaded -= table.downloadedOf(slot)
+  }
+
+  /** Seeders get leechers only; leechers get anyone. Acts on the table's selected torrent. */
+  private draw (table: PeerTables, seeding: boolean, want: number, skip: number, ids: Buffer[] | null): Buffer {
     const from = seeding ? table.seeders : 0
     const available = table.count - from - (skip >= from ? 1 : 0)
     const n = Math.min(want, available)
@@ -141,8 +161,8 @@ export class Swarm {
     return copied === n ? out : out.subarray(0, copied * table.endpointLength)
   }
 
-  private result (peers: Buffer, peers6: Buffer, ids: Buffer[] | null): AnnounceResult {
-    const complete = this.seeders
-    return { complete, incomplete: this.peers - complete, downloaded: this.completed, peers, peers6, peerIds: ids }
+  private result (t: number, peers: Buffer, peers6: Buffer, ids: Buffer[] | null): AnnounceResult {
+    const complete = this.seeders(t)
+    return { complete, incomplete: this.peers(t) - complete, downloaded: this.completed[t], peers, peers6, peerIds: ids }
   }
 }

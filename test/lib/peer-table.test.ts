@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
 import { test } from 'node:test'
-import { PeerTable, type PeerFields } from '../../lib/peer-table.ts'
+import { PeerTables, type PeerFields } from '../../lib/peer-table.ts'
 
 interface Model { key: number, left: number, seen: number }
 
@@ -19,7 +19,7 @@ function fields (m: Model, n: number): PeerFields {
 }
 
 /** Checks every stored peer against the model and the seeder partition. */
-function check (table: PeerTable, model: Map<number, Model>): void {
+function check (table: PeerTables, model: Map<number, Model>): void {
   assert.equal(table.count, model.size)
   let seeders = 0
   for (const [n, m] of model) {
@@ -38,7 +38,9 @@ function check (table: PeerTable, model: Map<number, Model>): void {
 
 for (const size of [10, 300]) {
   test(`random adds, updates, removals and expiry keep records, index and partition consistent (${size} peers)`, () => {
-    const table = new PeerTable(4)
+    const table = new PeerTables(4)
+    table.grow(1)
+    table.select(0)
     const model = new Map<number, Model>()
     let clock = 1000
     for (let step = 0; step < size * 20; step++) {
@@ -66,7 +68,9 @@ for (const size of [10, 300]) {
 }
 
 test('sample returns distinct peers from the requested range and never the skipped slot', () => {
-  const table = new PeerTable(4)
+  const table = new PeerTables(4)
+  table.grow(1)
+  table.select(0)
   for (let n = 0; n < 40; n++) table.add(endpoint(n), fields({ key: 0, left: n % 4 === 0 ? 0 : 5, seen: 1 }, n), 1, 0)
   for (let i = 0; i < 200; i++) {
     const want = randomInt(1, 45)
@@ -85,5 +89,32 @@ test('sample returns distinct peers from the requested range and never the skipp
       seen.add(e.toString('hex'))
     }
     assert.equal(seen.size, got)
+  }
+})
+
+test('many swarms growing and shrinking side by side keep their own peers (shared slabs)', () => {
+  const torrents = 40
+  const table = new PeerTables(4)
+  table.grow(torrents)
+  const models = Array.from({ length: torrents }, () => new Map<number, Model>())
+  for (let step = 0; step < 20_000; step++) {
+    const t = randomInt(torrents)
+    // Some swarms get large (own buffer), most stay small; all churn.
+    const n = randomInt(t % 8 === 0 ? 1500 : 30)
+    table.select(t)
+    const slot = table.find(endpoint(n), 0)
+    if (randomInt(3) !== 0) {
+      const m = { key: 0, left: randomInt(2) === 0 ? 0 : 7, seen: step }
+      if (slot === -1) table.add(endpoint(n), fields(m, n), m.seen, 0)
+      else table.update(slot, endpoint(n), fields(m, n), m.seen, 0)
+      models[t].set(n, m)
+    } else if (slot !== -1) {
+      table.remove(slot)
+      models[t].delete(n)
+    }
+  }
+  for (let t = 0; t < torrents; t++) {
+    table.select(t)
+    check(table, models[t])
   }
 })
