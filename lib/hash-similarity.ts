@@ -36,31 +36,27 @@ function nibble (bytes: Uint8Array, at: number, position: number): number {
   return (n & 1) === 0 ? byte >> 4 : byte & 15
 }
 
-/** Indexes the known torrents of a TorrentIds by blocks of their compared positions. */
+/**
+ * Indexes the known torrents of a TorrentIds by blocks of their compared positions. Per block, a
+ * hash table leads from the block's content to the first torrent that has it, and the others
+ * with the same content follow in a chain, so that a lookup walks exactly its candidates.
+ */
 export class SimilarityIndex {
   /** Fewest equal positions that reach the threshold; Infinity when matching is off. */
   private readonly minEqual: number
   private readonly blocks: Array<[number, number]> = []
-  private readonly indexes: SlotIndex[] = []
+  private readonly heads: SlotIndex[] = []
+  private next: Int32Array[] = []
+  /** A secret seed, so that nobody can choose hashes that pile up in one bucket. */
+  private readonly seed = randomBytes(4).readInt32LE(0)
   private probe: Uint8Array = new Uint8Array(0)
   private probeAt = 0
   private block: [number, number] = [0, 0]
-  /** A secret seed, so that nobody can choose hashes that pile up in one bucket. */
-  private readonly seed = randomBytes(4).readInt32LE(0)
-  private best = -1
-  private bestEqual = 0
-  private readonly visit = (id: number): boolean => {
-    const hashes = this.ids.hashes
-    const at = id * INFO_HASH_LENGTH
+  private readonly sameBlock = (id: number): boolean => {
     const [lo, hi] = this.block
-    for (let p = lo; p < hi; p++) if (nibble(hashes, at, p) !== nibble(this.probe, this.probeAt, p)) return false
-    let equal = 0
-    for (let p = 0; p < POSITIONS; p++) if (nibble(hashes, at, p) === nibble(this.probe, this.probeAt, p)) equal++
-    if (equal > this.bestEqual && !this.sameHash(hashes, at)) {
-      this.best = id
-      this.bestEqual = equal
-    }
-    return false // keep walking: every candidate of the block is weighed
+    const at = id * INFO_HASH_LENGTH
+    for (let p = lo; p < hi; p++) if (nibble(this.ids.hashes, at, p) !== nibble(this.probe, this.probeAt, p)) return false
+    return true
   }
 
   constructor (threshold: number, private readonly ids: TorrentIds) {
@@ -70,7 +66,8 @@ export class SimilarityIndex {
     const parts = POSITIONS - this.minEqual + 1
     for (let p = 0; p < parts; p++) {
       this.blocks.push([Math.floor(p * POSITIONS / parts), Math.floor((p + 1) * POSITIONS / parts)])
-      this.indexes.push(new SlotIndex(1024))
+      this.heads.push(new SlotIndex(1024))
+      this.next.push(new Int32Array(0))
     }
   }
 
@@ -80,36 +77,82 @@ export class SimilarityIndex {
 
   /** Indexes torrent `id`, whose hash the TorrentIds holds. */
   add (id: number): void {
-    for (let b = 0; b < this.blocks.length; b++) this.indexes[b].insert(this.blockHash(this.ids.hashes, id * INFO_HASH_LENGTH, b), id)
+    if (this.next.length > 0 && this.next[0].length < this.ids.capacity) {
+      this.next = this.next.map(old => {
+        const grown = new Int32Array(this.ids.capacity)
+        grown.set(old)
+        return grown
+      })
+    }
+    for (let b = 0; b < this.blocks.length; b++) {
+      const hash = this.selectBlock(this.ids.hashes, id * INFO_HASH_LENGTH, b)
+      const head = this.heads[b].find(hash, this.sameBlock)
+      const next = this.next[b]
+      if (head === -1) {
+        this.heads[b].insert(hash, id)
+        next[id] = -1
+      } else {
+        next[id] = next[head]
+        next[head] = id
+      }
+    }
   }
 
   delete (id: number): void {
-    for (let b = 0; b < this.blocks.length; b++) this.indexes[b].remove(this.blockHash(this.ids.hashes, id * INFO_HASH_LENGTH, b), id)
+    for (let b = 0; b < this.blocks.length; b++) {
+      const hash = this.selectBlock(this.ids.hashes, id * INFO_HASH_LENGTH, b)
+      const head = this.heads[b].find(hash, this.sameBlock)
+      const next = this.next[b]
+      if (head === id) {
+        if (next[id] === -1) this.heads[b].remove(hash, id)
+        else this.heads[b].move(hash, id, next[id])
+      } else if (head !== -1) {
+        let p = head
+        while (next[p] !== id && next[p] !== -1) p = next[p]
+        if (next[p] === id) next[p] = next[id]
+      }
+    }
   }
 
   /** The id of the most similar indexed hash reaching the threshold, other than `hash` itself; or -1. */
   find (hash: Uint8Array, at = 0): number {
     if (this.minEqual === Infinity) return -1
-    this.probe = hash
-    this.probeAt = at
-    this.best = -1
-    this.bestEqual = this.minEqual - 1
+    let best = -1
+    let bestEqual = this.minEqual - 1
     for (let b = 0; b < this.blocks.length; b++) {
-      this.block = this.blocks[b]
-      this.indexes[b].find(this.blockHash(hash, at, b), this.visit)
+      const next = this.next[b]
+      for (let id = this.heads[b].find(this.selectBlock(hash, at, b), this.sameBlock); id !== -1; id = next[id]) {
+        const equal = this.equalPositions(id, hash, at)
+        if (equal > bestEqual && !this.sameHash(id, hash, at)) {
+          best = id
+          bestEqual = equal
+        }
+      }
     }
-    return this.best
+    return best
   }
 
-  private blockHash (bytes: Uint8Array, at: number, b: number): number {
-    const [lo, hi] = this.blocks[b]
+  /** Makes block `b` of the hash at `at` the probe of `sameBlock`; returns the block's hash. */
+  private selectBlock (bytes: Uint8Array, at: number, b: number): number {
+    this.probe = bytes
+    this.probeAt = at
+    this.block = this.blocks[b]
+    const [lo, hi] = this.block
     let h = this.seed
     for (let p = lo; p < hi; p++) h = Math.imul(h ^ nibble(bytes, at, p), 0x01000193)
     return h | 0
   }
 
-  private sameHash (hashes: Uint8Array, at: number): boolean {
-    for (let i = 0; i < INFO_HASH_LENGTH; i++) if (hashes[at + i] !== this.probe[this.probeAt + i]) return false
+  private equalPositions (id: number, hash: Uint8Array, at: number): number {
+    const own = id * INFO_HASH_LENGTH
+    let equal = 0
+    for (let p = 0; p < POSITIONS; p++) if (nibble(this.ids.hashes, own, p) === nibble(hash, at, p)) equal++
+    return equal
+  }
+
+  private sameHash (id: number, hash: Uint8Array, at: number): boolean {
+    const own = id * INFO_HASH_LENGTH
+    for (let i = 0; i < INFO_HASH_LENGTH; i++) if (this.ids.hashes[own + i] !== hash[at + i]) return false
     return true
   }
 }
