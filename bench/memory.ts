@@ -16,7 +16,7 @@ const store = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95
 const batch = 100_000
 gc()
 const before = process.memoryUsage().rss
-const baseline = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers
+const { heapUsed: heapBefore, arrayBuffers: buffersBefore } = process.memoryUsage()
 for (let start = 0; start < peers; start += batch) {
   for (let n = start; n < Math.min(peers, start + batch); n++) {
     store.announce({ ...announceFor(hashes[n % torrents], n, n % 3 === 0 ? 0 : 1000), numwant: 0 })
@@ -32,6 +32,7 @@ console.log(JSON.stringify({
   torrents: totals.torrents,
   rssGrowthMiB: +((after - before) / 2 ** 20).toFixed(1),
   bytesPerPeer: Math.round((after - before) / totals.peers),
-  // What the store itself holds, without the allocator's retained pages.
-  liveBytesPerPeer: Math.round((usage.heapUsed + usage.arrayBuffers - baseline) / totals.peers)
+  // What the store itself holds, without the allocator's retained pages. The heap can end
+  // smaller than it started (start-up garbage), which says nothing about the store.
+  liveBytesPerPeer: Math.round((Math.max(0, usage.heapUsed - heapBefore) + usage.arrayBuffers - buffersBefore) / totals.peers)
 }))

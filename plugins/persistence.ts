@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path'
 import fp from 'fastify-plugin'
 import { writeAtomic } from '../lib/atomic-write.ts'
 import type { MemoryPeerStore } from '../lib/memory-peer-store.ts'
-import { CorruptStateError, loadState, serializeState } from '../lib/state-file.ts'
+import { CorruptStateError, loadState, serializeState, stateText } from '../lib/state-file.ts'
 
 export interface SaveResult {
   file: string
@@ -98,7 +98,7 @@ export default fp<Options>(async (fastify, { store, file: configured, interval }
   async function load (): Promise<void> {
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = stateText(await readFile(file))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         log.info('no state file yet: starting empty')

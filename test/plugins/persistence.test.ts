@@ -81,6 +81,17 @@ test('peers older than the timeout are dropped while loading', async (t) => {
   assert.equal(stats.torrents[0].info.name, 'old.iso')
 })
 
+test('torrent names beyond ASCII survive a save and a load', async (t) => {
+  const file = join(tempDir(), 'state.json')
+  const name = 'Été 日本語 ✓.iso'
+  writeFileSync(file, JSON.stringify({ version: 1, torrents: { ['cd'.repeat(20)]: { info: { name }, peers_info: [], stats: { completed: 1 } } } }))
+  const first = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, logger: false })
+  assert.equal((await first.inject({ url: '/stats' })).json().torrents[0].info.name, name)
+  await first.close()
+  const second = await appIn(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+  assert.equal((await second.inject({ url: '/stats' })).json().torrents[0].info.name, name)
+})
+
 test('a corrupt state file is moved aside, reported, and never overwritten', async (t) => {
   const dir = tempDir()
   const file = join(dir, 'state.json')
