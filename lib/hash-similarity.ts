@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { SlotIndex } from './slot-index.ts'
+import { grown } from './typed-array.ts'
 import { INFO_HASH_LENGTH, type TorrentIds } from './torrent-ids.ts'
 
 /**
@@ -77,13 +78,7 @@ export class SimilarityIndex {
 
   /** Indexes torrent `id`, whose hash the TorrentIds holds. */
   add (id: number): void {
-    if (this.next.length > 0 && this.next[0].length < this.ids.capacity) {
-      this.next = this.next.map(old => {
-        const grown = new Int32Array(this.ids.capacity)
-        grown.set(old)
-        return grown
-      })
-    }
+    if (this.next.length > 0 && this.next[0].length < this.ids.capacity) this.next = this.next.map(old => grown(old, this.ids.capacity))
     for (let b = 0; b < this.blocks.length; b++) {
       const hash = this.selectBlock(this.ids.hashes, id * INFO_HASH_LENGTH, b)
       const head = this.heads[b].find(hash, this.sameBlock)
@@ -114,16 +109,16 @@ export class SimilarityIndex {
     }
   }
 
-  /** The id of the most similar indexed hash reaching the threshold, other than `hash` itself; or -1. */
-  find (hash: Uint8Array, at = 0): number {
+  /** The id of the most similar indexed hash reaching the threshold, for a hash not indexed itself; or -1. */
+  find (hash: Uint8Array): number {
     if (this.minEqual === Infinity) return -1
     let best = -1
     let bestEqual = this.minEqual - 1
     for (let b = 0; b < this.blocks.length; b++) {
       const next = this.next[b]
-      for (let id = this.heads[b].find(this.selectBlock(hash, at, b), this.sameBlock); id !== -1; id = next[id]) {
-        const equal = this.equalPositions(id, hash, at)
-        if (equal > bestEqual && !this.sameHash(id, hash, at)) {
+      for (let id = this.heads[b].find(this.selectBlock(hash, 0, b), this.sameBlock); id !== -1; id = next[id]) {
+        const equal = this.equalPositions(id, hash)
+        if (equal > bestEqual) {
           best = id
           bestEqual = equal
         }
@@ -143,16 +138,10 @@ export class SimilarityIndex {
     return h | 0
   }
 
-  private equalPositions (id: number, hash: Uint8Array, at: number): number {
+  private equalPositions (id: number, hash: Uint8Array): number {
     const own = id * INFO_HASH_LENGTH
     let equal = 0
-    for (let p = 0; p < POSITIONS; p++) if (nibble(this.ids.hashes, own, p) === nibble(hash, at, p)) equal++
+    for (let p = 0; p < POSITIONS; p++) if (nibble(this.ids.hashes, own, p) === nibble(hash, 0, p)) equal++
     return equal
-  }
-
-  private sameHash (id: number, hash: Uint8Array, at: number): boolean {
-    const own = id * INFO_HASH_LENGTH
-    for (let i = 0; i < INFO_HASH_LENGTH; i++) if (this.ids.hashes[own + i] !== hash[at + i]) return false
-    return true
   }
 }

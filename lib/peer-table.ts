@@ -1,5 +1,6 @@
 import { RecordArena } from './record-arena.ts'
 import { SlotIndex, hashBytes } from './slot-index.ts'
+import { grown } from './typed-array.ts'
 
 /**
  * The peers of every swarm for one address family. Each swarm's peers are fixed-size records in
@@ -87,16 +88,11 @@ export class PeerTables {
 
   /** Makes room for torrent ids below `n`. */
   grow (n: number): void {
-    const extend = (a: Int32Array, fill: number): Int32Array => {
-      const next = new Int32Array(n).fill(fill, a.length)
-      next.set(a)
-      return next
-    }
-    this.page = extend(this.page, -1)
-    this.base = extend(this.base, 0)
-    this.capacity = extend(this.capacity, 0)
-    this.counts = extend(this.counts, 0)
-    this.seederCounts = extend(this.seederCounts, 0)
+    this.page = grown(this.page, n).fill(-1, this.page.length)
+    this.base = grown(this.base, n)
+    this.capacity = grown(this.capacity, n)
+    this.counts = grown(this.counts, n)
+    this.seederCounts = grown(this.seederCounts, n)
   }
 
   countOf (t: number): number {

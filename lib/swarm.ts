@@ -1,4 +1,5 @@
 import { PeerTables, FLAG_COUNTED, type PeerFields } from './peer-table.ts'
+import { grown } from './typed-array.ts'
 import { EVENT_COMPLETED, EVENT_STOPPED, type AnnounceRequest, type AnnounceResult } from './peer-store.ts'
 
 const EMPTY = Buffer.alloc(0)
@@ -24,12 +25,8 @@ export class Swarms {
 
   /** Makes room for torrent ids below `n`. */
   grow (n: number): void {
-    const completed = new Float64Array(n)
-    completed.set(this.completed)
-    this.completed = completed
-    const sweep = new Uint32Array(n)
-    sweep.set(this.lastSweep)
-    this.lastSweep = sweep
+    this.completed = grown(this.completed, n)
+    this.lastSweep = grown(this.lastSweep, n)
     this.v4.grow(n)
     this.v6.grow(n)
   }

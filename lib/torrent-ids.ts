@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { SlotIndex, hashBytes } from './slot-index.ts'
+import { grown } from './typed-array.ts'
 
 export const INFO_HASH_LENGTH = 20
 
@@ -19,11 +20,10 @@ export class TorrentIds {
   /** A secret seed, so that nobody can choose hashes that pile up in one bucket. */
   private readonly seed = randomBytes(4).readInt32LE(0)
   private probe: Uint8Array = new Uint8Array(0)
-  private probeAt = 0
   private readonly matches = (id: number): boolean => {
     const h = this.hashes
     const p = this.probe
-    for (let i = 0, at = id * INFO_HASH_LENGTH; i < INFO_HASH_LENGTH; i++) if (h[at + i] !== p[this.probeAt + i]) return false
+    for (let i = 0, at = id * INFO_HASH_LENGTH; i < INFO_HASH_LENGTH; i++) if (h[at + i] !== p[i]) return false
     return true
   }
 
@@ -36,11 +36,10 @@ export class TorrentIds {
     return this.live.length
   }
 
-  /** The id of the 20 bytes at `at` in `hash`, or -1. */
-  get (hash: Uint8Array, at = 0): number {
+  /** The id of this hash, or -1. */
+  get (hash: Uint8Array): number {
     this.probe = hash
-    this.probeAt = at
-    return this.index.find(this.hashOf(hash, at), this.matches)
+    return this.index.find(this.hashOf(hash, 0), this.matches)
   }
 
   /** A new id for a hash not yet known. The capacity may grow: callers size their arrays to it. */
@@ -75,11 +74,7 @@ export class TorrentIds {
   }
 
   private grow (capacity: number): void {
-    const hashes = new Uint8Array(capacity * INFO_HASH_LENGTH)
-    hashes.set(this.hashes)
-    this.hashes = hashes
-    const live = new Uint8Array(capacity)
-    live.set(this.live)
-    this.live = live
+    this.hashes = grown(this.hashes, capacity * INFO_HASH_LENGTH)
+    this.live = grown(this.live, capacity)
   }
 }
