@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { ClientError } from '../../lib/client-error.ts'
 import { writeFailure } from '../../lib/announce-response.ts'
 import announce from './announce.ts'
@@ -15,7 +15,7 @@ export default async function trackerRoutes (fastify: FastifyInstance): Promise<
       request.log.debug({ reason: err.message }, 'announce refused')
       return reply.code(200).type('text/plain').send(writeFailure(err.message))
     }
-    request.log.error({ err }, 'tracker request failed')
+    request.log.error({ err, reqId: request.id, url: request.url }, 'tracker request failed')
     return reply.code(200).type('text/plain').send(writeFailure('internal tracker error'))
   })
 
@@ -23,8 +23,15 @@ export default async function trackerRoutes (fastify: FastifyInstance): Promise<
     fastify.addHook('onResponse', async (request, reply) => {
       request.log.debug({ url: request.url, statusCode: reply.statusCode }, 'tracker request')
     })
+  } else {
+    // A child logger per request serialises its request id even when nothing is logged: about
+    // a tenth of an announce's CPU. Above debug, the one line these routes write names the
+    // request itself.
+    fastify.addHook('onRoute', (route) => { route.childLoggerFactory = serverLogger })
   }
 
   await fastify.register(announce)
   await fastify.register(scrape)
 }
+
+function serverLogger (logger: FastifyBaseLogger): FastifyBaseLogger { return logger }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
+import { buildApp } from '../../plugins/app.ts'
 import {
   announce, announcePath, compactPeers, decode, encodeBytes, get, id, startTracker, text
 } from '../helpers/tracker.ts'
@@ -212,4 +217,23 @@ test('a known leecher that comes back with nothing left counts as a download, ev
   assert.equal(after.downloaded, 2, 'the later completed event does not count it again')
   const seed = await announce(tracker, { infoHash, peerId: id('c'), port: 6003, left: 0, event: 'started' })
   assert.equal(seed.downloaded, 2, 'a peer that starts as a seeder downloaded nothing here')
+})
+
+test('an internal failure answers a bencoded failure and logs one error line naming the request', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-log-'))
+  const app = await buildApp({ env: { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }, logger: { level: 'warn', stream } })
+  t.after(async () => { await app.close(); rmSync(dir, { recursive: true, force: true }) })
+  app.peers.announce = () => { throw new Error('disk on fire') }
+  const path = `/announce?info_hash=${encodeBytes(id('hash'))}&peer_id=${encodeBytes(id('a'))}&port=6001&left=0`
+  const res = await app.inject({ url: path })
+  assert.equal(res.statusCode, 200)
+  assert.equal(text(decode(res.rawPayload)['failure reason']), 'internal tracker error')
+  const errors = lines.filter(l => l.level === 50)
+  assert.equal(errors.length, 1)
+  assert.equal(errors[0].msg, 'tracker request failed')
+  assert.equal(errors[0].url, path)
+  assert.equal(typeof errors[0].reqId, 'string')
+  assert.match(JSON.stringify(errors[0].err), /disk on fire/)
 })
