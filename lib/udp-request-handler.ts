@@ -52,7 +52,11 @@ export class UdpRequestHandler {
     this.scrapeMax = Math.min(options.scrapeMax, SCRAPE_HASHES_MAX)
   }
 
-  async handle (packet: Buffer, host: string, port: number): Promise<Buffer | null> {
+  /**
+   * The reply, or null to stay silent. A promise only when the store answers asynchronously:
+   * the in-memory store answers at once, and a promise per datagram would cost a microtask turn.
+   */
+  handle (packet: Buffer, host: string, port: number): Buffer | null | Promise<Buffer | null> {
     const c = this.o.counters
     const source = packet.length < HEADER_SIZE || packet.length > PACKET_MAX ? null : parseIp(host)
     if (source === null) {
@@ -87,22 +91,30 @@ export class UdpRequestHandler {
     }
     try {
       if (action === ACTION_ANNOUNCE) {
-        const request = parseAnnounce(packet, source, this.o.limits)
-        const result = await this.o.store.announce(request)
-        return writeAnnounce(tx, this.o.interval, result, source.length === 4)
+        const v4 = source.length === 4
+        const result = this.o.store.announce(parseAnnounce(packet, source, this.o.limits))
+        if (result instanceof Promise) return result.then(r => writeAnnounce(tx, this.o.interval, r, v4), err => this.failed(action, tx, err))
+        return writeAnnounce(tx, this.o.interval, result, v4)
       }
-      const hashes = parseScrape(packet, this.scrapeMax)
-      return writeScrape(tx, await this.o.store.scrape(hashes))
+      const entries = this.o.store.scrape(parseScrape(packet, this.scrapeMax))
+      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, e), err => this.failed(action, tx, err))
+      return writeScrape(tx, entries)
     } catch (err) {
-      if (action === ACTION_ANNOUNCE) c.announceFailure++
-      else c.scrapeFailure++
-      c.error++
-      if (err instanceof ClientError) {
-        if (err instanceof MalformedPacketError) c.malformed++
-        return writeError(tx, err.message)
-      }
-      this.o.onError(err)
-      return writeError(tx, 'internal error')
+      return this.failed(action, tx, err)
     }
+  }
+
+  /** The error reply for an announce or scrape that was refused or failed. */
+  private failed (action: number, tx: number, err: unknown): Buffer {
+    const c = this.o.counters
+    if (action === ACTION_ANNOUNCE) c.announceFailure++
+    else c.scrapeFailure++
+    c.error++
+    if (err instanceof ClientError) {
+      if (err instanceof MalformedPacketError) c.malformed++
+      return writeError(tx, err.message)
+    }
+    this.o.onError(err)
+    return writeError(tx, 'internal error')
   }
 }

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram'
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram'
 import { isIPv6, type AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
 import { ConnectionIds } from '../lib/connection-id.ts'
@@ -12,6 +12,15 @@ declare module 'fastify' {
      */
     udpAddress: () => Promise<AddressInfo | null>
   }
+}
+
+/**
+ * Replies go back to the address a datagram came from, always an IP literal: dns.lookup would
+ * only test it again and defer every send by a tick. Sends have no callback either, for the same
+ * tick: a reply the kernel will not take is a lost datagram, which BEP 15 clients retry.
+ */
+const literalAddress: SocketOptions['lookup'] = (address, _options, callback) => {
+  callback(null, address, address.includes(':') ? 6 : 4)
 }
 
 /** Room for bursts between event-loop turns; the kernel caps it at net.core.rmem_max. */
@@ -58,9 +67,22 @@ export default fp(async (fastify) => {
   if (configured === 0) return
 
   function receive (this: Socket, packet: Buffer, from: { address: string, port: number }): void {
-    handler.handle(packet, from.address, from.port).then(reply => {
+    let reply: Buffer | null | Promise<Buffer | null>
+    try {
+      reply = handler.handle(packet, from.address, from.port)
+      if (reply === null) return
+      if (!(reply instanceof Promise)) {
+        this.send(reply, from.port, from.address)
+        return
+      }
+    } catch (err) {
+      // Thrown here, it would be an uncaught exception in the socket's event handler.
+      log.error({ err }, 'UDP request failed')
+      return
+    }
+    reply.then(r => {
       // A reply still being computed when the socket closes has nowhere to go.
-      if (reply !== null && socket === this) this.send(reply, from.port, from.address, onSent)
+      if (r !== null && socket === this) this.send(r, from.port, from.address)
     }).catch((err: unknown) => log.error({ err }, 'UDP request failed'))
   }
 
@@ -70,7 +92,7 @@ export default fp(async (fastify) => {
       resolveBound(null)
       return
     }
-    const s = createSocket({ type: isIPv6(http.address) ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: RECEIVE_BUFFER })
+    const s = createSocket({ type: isIPv6(http.address) ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: RECEIVE_BUFFER, lookup: literalAddress })
     s.on('message', receive)
     try {
       await new Promise<void>((resolve, reject) => {
@@ -104,9 +126,4 @@ export default fp(async (fastify) => {
     socket = null
     await new Promise<void>(resolve => s.close(() => resolve()))
   })
-
-  function onSent (err: Error | null): void {
-    // A peer that vanished (ICMP unreachable) is its own affair.
-    if (err !== null) log.debug({ err }, 'UDP reply not sent')
-  }
 }, { name: 'udp', dependencies: ['config', 'peer-store', 'request-counters'] })
