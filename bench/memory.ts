@@ -3,6 +3,7 @@
  * `peers` peers over `torrents` torrents. Usage: node --expose-gc --import tsx bench/memory.ts [peers] [torrents]
  */
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
 import { announceFor } from './fill-store.ts'
 
@@ -14,7 +15,13 @@ const gc = globalThis.gc ?? (() => { throw new Error('run with --expose-gc') })
 const hashes = Array.from({ length: torrents }, () => randomBytes(20))
 const store = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 })
 const batch = 100_000
-gc()
+/** A full GC, then time for V8 to hand the freed pages back (it unmaps them in the background). */
+async function settle (): Promise<void> {
+  gc()
+  await sleep(500)
+  gc()
+}
+await settle()
 const before = process.memoryUsage().rss
 const { heapUsed: heapBefore, arrayBuffers: buffersBefore } = process.memoryUsage()
 for (let start = 0; start < peers; start += batch) {
@@ -23,7 +30,7 @@ for (let start = 0; start < peers; start += batch) {
   }
   gc()
 }
-gc()
+await settle()
 const after = process.memoryUsage().rss
 const totals = store.totals()
 const usage = process.memoryUsage()

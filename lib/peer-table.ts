@@ -11,7 +11,7 @@ import { grown } from './typed-array.ts'
  *   key       i32, hash of the client's `key` parameter (0: none)
  *   seen      u32, seconds since the epoch of the last announce
  *   flags     u8, FLAG_COUNTED once this peer's download was counted as completed
- *   uploaded, downloaded, left   u48 each (256 TiB)
+ *   uploaded, downloaded, left   5 bytes each (see storedCounter)
  *
  * Per swarm, only five numbers sit in typed arrays indexed by torrent id: no object per swarm.
  * Seeders occupy slots [0, seeders) and leechers [seeders, count), so that a seeder's reply
@@ -22,7 +22,28 @@ import { grown } from './typed-array.ts'
  */
 export const PEER_ID_LENGTH = 20
 export const FLAG_COUNTED = 1
-const U48_MAX = 2 ** 48 - 1
+/** Counters below this are kept exactly; above it, in KiB. */
+const COUNTER_EXACT = 2 ** 39
+const COUNTER_BYTES = 5
+
+/**
+ * A transfer counter as a record keeps it, in 5 bytes: exact below 512 GiB, above that to the
+ * KiB, up to 512 TiB. Session counters that large are rare, and rounding them costs /stats
+ * nothing that matters; three bytes a peer add up at millions of peers. Sums kept over records
+ * must add the stored value, so that taking a peer out subtracts exactly what was added.
+ */
+export function storedCounter (value: number): number {
+  return decodeCounter(encodeCounter(value))
+}
+
+function encodeCounter (value: number): number {
+  if (value < COUNTER_EXACT) return value
+  return COUNTER_EXACT + Math.min(Math.floor(value / 1024), COUNTER_EXACT - 1)
+}
+
+function decodeCounter (stored: number): number {
+  return stored < COUNTER_EXACT ? stored : (stored - COUNTER_EXACT) * 1024
+}
 
 /** Swarms smaller than this are searched linearly: cheaper than hashing, and no index memory. */
 const INDEX_THRESHOLD = 16
@@ -80,9 +101,9 @@ export class PeerTables {
     this.oSeen = this.oKey + 4
     this.oFlags = this.oSeen + 4
     this.oUp = this.oFlags + 1
-    this.oDown = this.oUp + 6
-    this.oLeft = this.oDown + 6
-    this.stride = this.oLeft + 6
+    this.oDown = this.oUp + COUNTER_BYTES
+    this.oLeft = this.oDown + COUNTER_BYTES
+    this.stride = this.oLeft + COUNTER_BYTES
     this.arena = new RecordArena(this.stride)
   }
 
@@ -171,15 +192,15 @@ export class PeerTables {
   }
 
   uploadedOf (slot: number): number {
-    return this.r.readUIntLE(this.b + slot * this.stride + this.oUp, 6)
+    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oUp, COUNTER_BYTES))
   }
 
   downloadedOf (slot: number): number {
-    return this.r.readUIntLE(this.b + slot * this.stride + this.oDown, 6)
+    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oDown, COUNTER_BYTES))
   }
 
   leftOf (slot: number): number {
-    return this.r.readUIntLE(this.b + slot * this.stride + this.oLeft, 6)
+    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oLeft, COUNTER_BYTES))
   }
 
   /** Adds a peer; returns its slot. */
@@ -275,9 +296,9 @@ export class PeerTables {
     r.writeInt32LE(f.key | 0, at + this.oKey)
     r.writeUInt32LE(seen >>> 0, at + this.oSeen)
     r[at + this.oFlags] = flags
-    r.writeUIntLE(Math.min(f.uploaded, U48_MAX), at + this.oUp, 6)
-    r.writeUIntLE(Math.min(f.downloaded, U48_MAX), at + this.oDown, 6)
-    r.writeUIntLE(Math.min(f.left, U48_MAX), at + this.oLeft, 6)
+    r.writeUIntLE(encodeCounter(f.uploaded), at + this.oUp, COUNTER_BYTES)
+    r.writeUIntLE(encodeCounter(f.downloaded), at + this.oDown, COUNTER_BYTES)
+    r.writeUIntLE(encodeCounter(f.left), at + this.oLeft, COUNTER_BYTES)
   }
 
   private moveToSeeders (slot: number): number {

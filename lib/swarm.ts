@@ -1,4 +1,4 @@
-import { PeerTables, FLAG_COUNTED, type PeerFields } from './peer-table.ts'
+import { PeerTables, FLAG_COUNTED, storedCounter, type PeerFields } from './peer-table.ts'
 import { grown } from './typed-array.ts'
 import { EVENT_COMPLETED, EVENT_STOPPED, type AnnounceRequest, type AnnounceResult } from './peer-store.ts'
 
@@ -92,8 +92,8 @@ export class Swarms {
       this.forget(table, slot, delta)
       slot = table.update(slot, req.endpoint, req, now, flags)
     }
-    delta.uploaded += req.uploaded
-    delta.downloaded += req.downloaded
+    delta.uploaded += storedCounter(req.uploaded)
+    delta.downloaded += storedCounter(req.downloaded)
     delta.seeders += this.seeders(t) - seedersBefore
 
     const ids = ownIds === null || otherIds === null ? null : v4 ? ownIds.concat(otherIds) : otherIds.concat(ownIds)
@@ -107,8 +107,8 @@ export class Swarms {
     if (table.find(endpoint, fields.key) !== -1) return
     table.add(endpoint, fields, seen, counted ? FLAG_COUNTED : 0)
     delta.peers++
-    delta.uploaded += fields.uploaded
-    delta.downloaded += fields.downloaded
+    delta.uploaded += storedCounter(fields.uploaded)
+    delta.downloaded += storedCounter(fields.downloaded)
     if (fields.left === 0) delta.seeders++
   }
 

@@ -69,4 +69,22 @@ export function peerStoreContract (name: string, create: () => PeerStore): void 
     assert.deepEqual(await store.totals(), { torrents: 1, peers: 1, seeders: 1, leechers: 0, completed: 0, uploaded: 10, downloaded: 0 })
     assert.equal((await store.scrape([hash]))[0].name, 'a')
   })
+
+  test(`${name}: transfer totals follow re-announces and stops exactly, huge counters included`, async () => {
+    const store = create()
+    const big = 3 * 2 ** 40 + 777 // past 512 GiB: a store may round, but never drift
+    const peer = req(1, 5, EVENT_NONE, { uploaded: big, downloaded: 7 })
+    await store.announce(peer)
+    const first = await store.totals()
+    assert.ok(Math.abs(first.uploaded - big) < 1024, `uploaded ${first.uploaded}`)
+    assert.equal(first.downloaded, 7)
+    await store.announce({ ...peer, uploaded: big * 2, downloaded: 9 })
+    const second = await store.totals()
+    assert.ok(Math.abs(second.uploaded - big * 2) < 1024, `uploaded ${second.uploaded}`)
+    assert.equal(second.downloaded, 9)
+    await store.announce({ ...peer, event: EVENT_STOPPED })
+    const after = await store.totals()
+    assert.equal(after.uploaded, 0)
+    assert.equal(after.downloaded, 0)
+  })
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
 import { test } from 'node:test'
-import { PeerTables, type PeerFields } from '../../lib/peer-table.ts'
+import { PeerTables, storedCounter, type PeerFields } from '../../lib/peer-table.ts'
 
 interface Model { key: number, left: number, seen: number }
 
@@ -49,7 +49,7 @@ for (const size of [10, 300]) {
       const slot = table.find(endpoint(n), 0)
       assert.equal(slot !== -1, model.has(n))
       if (op < 6) {
-        const m = { key: randomInt(3) === 0 ? n * 7919 + 1 : 0, left: randomInt(3) === 0 ? 0 : randomInt(1, 1e12), seen: clock++ }
+        const m = { key: randomInt(3) === 0 ? n * 7919 + 1 : 0, left: randomInt(3) === 0 ? 0 : randomInt(1, 2 ** 39), seen: clock++ }
         if (slot === -1) table.add(endpoint(n), fields(m, n), m.seen, 0)
         else table.update(slot, endpoint(n), fields(m, n), m.seen, 0)
         model.set(n, m)
@@ -117,4 +117,21 @@ test('many swarms growing and shrinking side by side keep their own peers (share
     table.select(t)
     check(table, models[t])
   }
+})
+
+test('transfer counters are exact below 512 GiB, within a KiB up to 512 TiB, and capped there', () => {
+  const table = new PeerTables(4)
+  table.grow(1)
+  table.select(0)
+  const cases = [0, 1, 2 ** 39 - 1, 2 ** 39, 2 ** 39 + 1023, 3.5 * 2 ** 40 + 12345, 2 ** 49 - 1024, 2 ** 52]
+  cases.forEach((value, n) => {
+    const slot = table.add(endpoint(n), { peerId: Buffer.alloc(20, n), key: 0, uploaded: value, downloaded: value, left: value }, 1000, 0)
+    const expected = value < 2 ** 39 ? value : Math.min(value, 2 ** 49 - 1024)
+    for (const stored of [table.uploadedOf(slot), table.downloadedOf(slot), table.leftOf(slot)]) {
+      assert.equal(stored, storedCounter(value))
+      if (value < 2 ** 39) assert.equal(stored, value)
+      else assert.ok(stored <= expected && expected - stored < 1024, `${value} kept as ${stored}`)
+    }
+    assert.equal(slot < table.seeders, value === 0, 'a huge left stays a leecher')
+  })
 })
