@@ -63,7 +63,7 @@ function child (script: string): Record<string, unknown> {
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown>
 }
 const memory = child('memory.ts')
-const state = child('state-save.ts')
+const state = child('state.ts')
 const similarity = child('similarity-lookup.ts')
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
