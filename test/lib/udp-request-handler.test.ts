@@ -27,12 +27,17 @@ function spyStore (fail = false): { store: PeerStore, announces: AnnounceRequest
   return { store, announces, scrapes }
 }
 
-function setup (fail = false): { handler: UdpRequestHandler, counters: UdpCounters, errors: unknown[] } & ReturnType<typeof spyStore> {
+/** The same store answering through promises, as a store shared between processes would. */
+function later (store: PeerStore): PeerStore {
+  return { ...store, announce: async r => await store.announce(r), scrape: async h => await store.scrape(h) }
+}
+
+function setup (fail = false, wrap = (s: PeerStore): PeerStore => s): { handler: UdpRequestHandler, counters: UdpCounters, errors: unknown[] } & ReturnType<typeof spyStore> {
   const spy = spyStore(fail)
   const counters: UdpCounters = { connect: 0, announce: 0, scrape: 0, announceFailure: 0, scrapeFailure: 0, error: 0, malformed: 0 }
   const errors: unknown[] = []
   const handler = new UdpRequestHandler({
-    store: spy.store,
+    store: wrap(spy.store),
     ids: new ConnectionIds(),
     limits: { numwantDefault: 50, numwantMax: 200, allowIpParam: false },
     interval: 900,
@@ -123,6 +128,24 @@ test('a failure of ours is logged and answered without its details', async () =>
   assert.equal(reply?.subarray(8).toString(), 'internal error')
   assert.equal(errors.length, 1)
   assert.equal(counters.error, 1)
+})
+
+test('a store answering through promises gets the same replies, and its failures the same error', async () => {
+  const { handler, announces } = setup(false, later)
+  const id = await connectionId(handler, '127.0.0.1', 5000)
+  const pending = handler.handle(announcePacket({ connectionId: id, infoHash, peerId, port: 6881 }), '127.0.0.1', 5000)
+  assert.ok(pending instanceof Promise)
+  assert.equal((await pending)?.subarray(20).toString('hex'), '0a0000011ae1')
+  assert.equal(announces.length, 1)
+  const scraped = await handler.handle(scrapePacket(id, 3, [infoHash]), '127.0.0.1', 5000)
+  assert.equal(scraped?.length, 8 + 12)
+
+  const failing = setup(true, later)
+  const failingId = await connectionId(failing.handler, '127.0.0.1', 5000)
+  const reply = await failing.handler.handle(announcePacket({ connectionId: failingId, infoHash, peerId, port: 6881 }), '127.0.0.1', 5000)
+  assert.equal(reply?.subarray(8).toString(), 'internal error')
+  assert.equal(failing.errors.length, 1)
+  assert.equal(failing.counters.announceFailure, 1)
 })
 
 test('scrape answers each hash in order, capped at the smaller of the setting and 74', async () => {
