@@ -278,11 +278,24 @@ export class PeerTables {
     const length = this.endpointLength
     let copied = 0
     let o = at
-    for (let i = 0; i < n && copied < want; i++) {
-      const slot = from + ((start + i) % n)
+    let slot = from + start
+    const end = from + n
+    for (let i = 0; i < n && copied < want; i++, slot++) {
+      if (slot === end) slot = from
       if (slot === skip) continue
-      // A byte loop: Buffer#copy's bounds checks cost more than copying 6 or 18 bytes.
-      for (let r = this.b + slot * this.stride, end = r + length; r < end; r++) out[o++] = records[r]
+      const r = this.b + slot * this.stride
+      // Byte by byte: Buffer#copy's bounds checks cost more than copying 6 or 18 bytes.
+      if (length === 6) {
+        out[o] = records[r]
+        out[o + 1] = records[r + 1]
+        out[o + 2] = records[r + 2]
+        out[o + 3] = records[r + 3]
+        out[o + 4] = records[r + 4]
+        out[o + 5] = records[r + 5]
+        o += 6
+      } else {
+        for (let k = r, stop = r + length; k < stop; k++) out[o++] = records[k]
+      }
       if (ids !== null) ids.push(Buffer.from(this.peerId(slot)))
       copied++
     }
