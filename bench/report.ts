@@ -54,7 +54,7 @@ export function summarize (samples: Sample[]): Row[] {
 
 const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
 
-export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: Record<string, unknown> }): string {
+export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[] }): string {
   let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
   out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | ours ÷ subject |\n|---|---|---|---|---|\n'
   for (const row of r.table) {
@@ -63,6 +63,25 @@ export function markdown (r: { date: string, machine: string, rounds: number, se
   }
   out += `\n5. Memory: ${String(r.memory.bytesPerPeer)} bytes per peer (RSS growth after GC; ${String(r.memory.liveBytesPerPeer)} bytes live in the heap and buffers) at ${String(r.memory.peers)} peers over ${String(r.memory.torrents)} torrents.\n`
   out += `6. State of ${String(r.state.peers)} peers (${String(r.state.fileMiB)} MiB): save ${String(r.state.saveMs)} ms with announces arriving, longest event-loop stall ${String(r.state.longestStallMs)} ms; load ${String(r.state.loadMs)} ms.\n`
-  out += `7. First announce of an unknown hash: ${JSON.stringify(r.similarity)}\n`
+  out += '7. First announce of an unknown hash, 1,000 vs 1,000,000 torrents known:\n'
+  for (const row of r.similarity) {
+    out += `   - threshold ${row.threshold}: median ${row.announceNsAt1k} vs ${row.announceNsAt1M} ns (${row.announceRatio} ×); ` +
+      `mean ${row.meanNsAt1k} vs ${row.meanNsAt1M} ns; longest probe at 1M ${row.longestMsAt1M} ms; ` +
+      `similarity lookup alone ${row.lookupNsAt1k} vs ${row.lookupNsAt1M} ns (${row.lookupRatio} ×)\n`
+  }
   return out
+}
+
+/** One threshold's row of bench/similarity-lookup.ts. */
+export interface SimilarityRow {
+  threshold: number
+  announceNsAt1k: number
+  announceNsAt1M: number
+  announceRatio: number
+  meanNsAt1k: number
+  meanNsAt1M: number
+  longestMsAt1M: number
+  lookupNsAt1k: number
+  lookupNsAt1M: number
+  lookupRatio: number
 }

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
-import { markdown, summarize, type Sample } from './report.ts'
+import { markdown, summarize, type Sample, type SimilarityRow } from './report.ts'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } })
 const rounds = Number(values.rounds)
@@ -58,13 +58,13 @@ for (let round = 1; round <= rounds; round++) {
 rmSync(dir, { recursive: true, force: true })
 
 /** Scenarios 5-7 run once each in their own process (they need --expose-gc and a quiet heap). */
-function child (script: string): Record<string, unknown> {
+function child<T = Record<string, unknown>> (script: string): T {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, script)], { encoding: 'utf8', timeout: 600_000 })
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown>
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T
 }
 const memory = child('memory.ts')
 const state = child('state.ts')
-const similarity = child('similarity-lookup.ts')
+const similarity = child<SimilarityRow[]>('similarity-lookup.ts')
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const table = summarize(samples)
