@@ -19,8 +19,8 @@ const ZERO: ScrapeEntry = Object.freeze({ complete: 0, incomplete: 0, downloaded
 
 /** All swarms of this process, in memory, by torrent id. */
 export class MemoryPeerStore implements PeerStore {
-  readonly ids = new TorrentIds()
-  readonly swarms = new Swarms()
+  ids = new TorrentIds()
+  swarms = new Swarms()
   /** Registered metadata and the hashes served as aliases, for the few torrents that have them. */
   readonly info = new Map<number, TorrentInfo>()
   readonly aliasesOf = new Map<number, string[]>()
@@ -28,7 +28,8 @@ export class MemoryPeerStore implements PeerStore {
   readonly aliases = new Map<string, number>()
   readonly peerTimeout: number
   readonly now: () => number
-  private readonly similar: SimilarityIndex
+  private similar: SimilarityIndex
+  private readonly similarityThreshold: number
   private readonly sweepEvery: number
   private readonly delta: SwarmDelta = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
   private readonly sums = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
@@ -37,10 +38,23 @@ export class MemoryPeerStore implements PeerStore {
   constructor (options: MemoryPeerStoreOptions) {
     this.peerTimeout = options.peerTimeout
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
+    this.similarityThreshold = options.similarityThreshold
     this.similar = new SimilarityIndex(options.similarityThreshold, this.ids)
     // A touched swarm is swept at most this often, so expired peers leave replies quickly
     // without the sweep's cost landing on every announce.
     this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
+  }
+
+  /** Forgets every torrent, peer and alias: for a load that has to start over. */
+  clear (): void {
+    this.ids = new TorrentIds()
+    this.swarms = new Swarms()
+    this.similar = new SimilarityIndex(this.similarityThreshold, this.ids)
+    this.info.clear()
+    this.aliasesOf.clear()
+    this.aliases.clear()
+    for (const key of Object.keys(this.sums) as Array<keyof typeof this.sums>) this.sums[key] = 0
+    this.sweepCursor = 0
   }
 
   announce (req: AnnounceRequest): AnnounceResult {

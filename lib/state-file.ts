@@ -13,7 +13,8 @@ import { FLAG_COUNTED, type PeerFields, type PeerTables } from './peer-table.ts'
  *
  * with each peer {"peer_id": hex, "ip", "port", "uploaded", "downloaded", "left", "last_seen"
  * (unix seconds), "key" (digest of the client's key, 0 for none), "counted" (its completion was
- * counted)}.
+ * counted)}. The writer puts each torrent on a line of its own, which lets the loader parse the
+ * file a line at a time.
  */
 export const STATE_VERSION = 1
 
@@ -24,7 +25,7 @@ export function * serializeState (store: MemoryPeerStore): Generator<string> {
   const { ids, swarms } = store
   for (let t = 0; t < ids.end; t++) {
     if (!ids.has(t)) continue
-    let out = `${first ? '' : ','}"${ids.hex(t)}":{"info":${JSON.stringify(store.info.get(t) ?? {})},"peers_info":[`
+    let out = `${first ? '\n' : '\n,'}"${ids.hex(t)}":{"info":${JSON.stringify(store.info.get(t) ?? {})},"peers_info":[`
     first = false
     let n = 0
     for (const table of [swarms.v4, swarms.v6]) {
@@ -38,7 +39,7 @@ export function * serializeState (store: MemoryPeerStore): Generator<string> {
   }
   const aliases: Record<string, string> = {}
   for (const [alias, t] of store.aliases) aliases[alias] = ids.hex(t)
-  yield `},"aliases":${JSON.stringify(aliases)}}\n`
+  yield `\n},"aliases":${JSON.stringify(aliases)}}\n`
 }
 
 /** Peer `s` of the table's selected torrent. */
@@ -82,6 +83,13 @@ export function stateText (bytes: Buffer): string {
  * timeout are dropped; single malformed peers or torrents are skipped and counted.
  */
 export function loadState (text: string, store: MemoryPeerStore): LoadReport {
+  if (text.startsWith(LINE_HEADER)) {
+    const report = emptyReport()
+    if (loadByLine(text, store, report)) return report
+    // Not laid out as serializeState writes it after all (edited by hand, or cut short): start
+    // over from the whole text, so that the result is the same as for any other layout.
+    store.clear()
+  }
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -92,9 +100,54 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
   if (data.version !== undefined && data.version !== STATE_VERSION) {
     throw new CorruptStateError(`unsupported version ${String(data.version)}`)
   }
-  const report: LoadReport = { torrents: 0, peers: 0, expired: 0, skipped: 0 }
+  const report = emptyReport()
+  restoreTorrents(data.torrents, store, report)
+  restoreAliases(data.aliases, store)
+  return report
+}
+
+const emptyReport = (): LoadReport => ({ torrents: 0, peers: 0, expired: 0, skipped: 0 })
+
+/** How serializeState starts a file; each torrent then has a line of its own. */
+const LINE_HEADER = `{"version":${STATE_VERSION},"saved_at":`
+const HEADER_LINE = new RegExp(`^\\{"version":${STATE_VERSION},"saved_at":"[^"\\\\]*","torrents":\\{$`)
+const TORRENT_LINE_START = /^,?"[0-9a-f]{40}":\{/
+
+/**
+ * Loads a file laid out as serializeState writes it, a torrent per line, parsing one line at a
+ * time: the whole file as one JSON tree would hold every peer as objects at once, which costs a
+ * third of the load in garbage collection and hundreds of MiB at a million peers. False, with
+ * part of the file loaded, as soon as a line is not what serializeState writes.
+ */
+function loadByLine (text: string, store: MemoryPeerStore, report: LoadReport): boolean {
+  let end = text.indexOf('\n')
+  if (end === -1 || !HEADER_LINE.test(text.slice(0, end))) return false
+  for (;;) {
+    const start = end + 1
+    end = text.indexOf('\n', start)
+    if (end === -1) return false
+    const line = text.slice(start, end)
+    try {
+      if (line.startsWith('},"aliases":')) {
+        const tail = JSON.parse('{"torrents":{' + line) as Json
+        // Only white space may follow.
+        if (text.slice(end + 1).trim() !== '') return false
+        restoreAliases(tail.aliases, store)
+        return true
+      }
+      if (!TORRENT_LINE_START.test(line) || !line.endsWith('}')) return false
+      restoreTorrents(JSON.parse('{' + (line.charCodeAt(0) === 44 ? line.slice(1) : line) + '}') as Json, store, report)
+    } catch (err) {
+      if (err instanceof SyntaxError) return false
+      throw err
+    }
+  }
+}
+
+function restoreTorrents (torrents: Json, store: MemoryPeerStore, report: LoadReport): void {
   const cutoff = store.now() - store.peerTimeout
-  for (const [key, entry] of Object.entries(data.torrents)) {
+  for (const key in torrents) {
+    const entry = torrents[key]
     const hex = key.toLowerCase()
     if (!HEX40.test(hex) || !isObject(entry)) { report.skipped++; continue }
     const stats = isObject(entry.stats) ? entry.stats : {}
@@ -109,12 +162,13 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
       report.peers++
     }
   }
-  if (isObject(data.aliases)) {
-    for (const [alias, target] of Object.entries(data.aliases)) {
-      if (HEX40.test(alias) && typeof target === 'string' && HEX40.test(target)) store.restoreAlias(alias, target)
-    }
+}
+
+function restoreAliases (aliases: unknown, store: MemoryPeerStore): void {
+  if (!isObject(aliases)) return
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (HEX40.test(alias) && typeof target === 'string' && HEX40.test(target)) store.restoreAlias(alias, target)
   }
-  return report
 }
 
 function readInfo (info: unknown): TorrentInfo | null {
