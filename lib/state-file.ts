@@ -83,13 +83,11 @@ export function stateText (bytes: Buffer): string {
  * timeout are dropped; single malformed peers or torrents are skipped and counted.
  */
 export function loadState (text: string, store: MemoryPeerStore): LoadReport {
-  if (text.startsWith(LINE_HEADER)) {
-    const report = emptyReport()
-    if (loadByLine(text, store, report)) return report
-    // Not laid out as serializeState writes it after all (edited by hand, or cut short): start
-    // over from the whole text, so that the result is the same as for any other layout.
-    store.clear()
-  }
+  const lines = emptyReport()
+  if (loadByLine(text, store, lines)) return lines
+  // Not laid out as serializeState writes it (an earlier version, edited by hand, cut short):
+  // start over from the whole text, so that the result is the same as for any other layout.
+  store.clear()
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -109,7 +107,6 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
 const emptyReport = (): LoadReport => ({ torrents: 0, peers: 0, expired: 0, skipped: 0 })
 
 /** How serializeState starts a file; each torrent then has a line of its own. */
-const LINE_HEADER = `{"version":${STATE_VERSION},"saved_at":`
 const HEADER_LINE = new RegExp(`^\\{"version":${STATE_VERSION},"saved_at":"[^"\\\\]*","torrents":\\{$`)
 const TORRENT_LINE_START = /^,?"[0-9a-f]{40}":\{/
 
