@@ -4,15 +4,19 @@ import { grown } from './typed-array.ts'
 
 /**
  * The peers of every swarm for one address family. Each swarm's peers are fixed-size records in
- * one chunk of a shared RecordArena:
+ * one chunk of a shared RecordArena. A chunk of capacity C holds the C endpoints side by side,
+ * then the C other parts of the records:
  *
  *   endpoint  address + port, the compact form copied straight into replies (6 or 18 bytes)
+ *
  *   peer id   20 bytes
  *   key       i32, hash of the client's `key` parameter (0: none)
  *   seen      u32, seconds since the epoch of the last announce
  *   flags     u8, FLAG_COUNTED once this peer's download was counted as completed
  *   uploaded, downloaded, left   5 bytes each (see storedCounter)
  *
+ * A reply is a window of consecutive endpoints, so it is copied in one or two block moves from a
+ * few cache lines; with whole records side by side it would touch a line or two per peer.
  * Per swarm, only five numbers sit in typed arrays indexed by torrent id: no object per swarm.
  * Seeders occupy slots [0, seeders) and leechers [seeders, count), so that a seeder's reply
  * draws from leechers alone without filtering. Removal swaps the last record in, keeping the
@@ -70,7 +74,10 @@ interface Indexes {
 
 export class PeerTables {
   readonly endpointLength: number
+  /** Bytes a peer takes: its endpoint and the rest of its record. */
   readonly stride: number
+  /** Bytes of a record after its endpoint; the offsets below are within that part. */
+  private readonly restStride: number
   private readonly oId: number
   private readonly oKey: number
   private readonly oSeen: number
@@ -88,22 +95,24 @@ export class PeerTables {
   private seederCounts: Int32Array = new Int32Array(0)
   private readonly indexes = new Map<number, Indexes>()
 
-  /** The selected torrent, its page and the byte offset of its chunk. */
+  /** The selected torrent, its page, and the byte offsets of its endpoints and of its other parts. */
   private t = 0
   private r: Buffer = EMPTY
   private b = 0
+  private q = 0
   private ix: Indexes | null = null
 
   constructor (addressLength: 4 | 16) {
     this.endpointLength = addressLength + 2
-    this.oId = this.endpointLength
+    this.oId = 0
     this.oKey = this.oId + PEER_ID_LENGTH
     this.oSeen = this.oKey + 4
     this.oFlags = this.oSeen + 4
     this.oUp = this.oFlags + 1
     this.oDown = this.oUp + COUNTER_BYTES
     this.oLeft = this.oDown + COUNTER_BYTES
-    this.stride = this.oLeft + COUNTER_BYTES
+    this.restStride = this.oLeft + COUNTER_BYTES
+    this.stride = this.endpointLength + this.restStride
     this.arena = new RecordArena(this.stride)
   }
 
@@ -164,43 +173,43 @@ export class PeerTables {
 
   private endpointEquals (slot: number, endpoint: Uint8Array): boolean {
     const r = this.r
-    const at = this.b + slot * this.stride
+    const at = this.b + slot * this.endpointLength
     for (let i = 0; i < this.endpointLength; i++) if (r[at + i] !== endpoint[i]) return false
     return true
   }
 
   keyOf (slot: number): number {
-    return this.r.readInt32LE(this.b + slot * this.stride + this.oKey)
+    return this.r.readInt32LE(this.q + slot * this.restStride + this.oKey)
   }
 
   seenOf (slot: number): number {
-    return this.r.readUInt32LE(this.b + slot * this.stride + this.oSeen)
+    return this.r.readUInt32LE(this.q + slot * this.restStride + this.oSeen)
   }
 
   flagsOf (slot: number): number {
-    return this.r[this.b + slot * this.stride + this.oFlags]
+    return this.r[this.q + slot * this.restStride + this.oFlags]
   }
 
   endpoint (slot: number): Buffer {
-    const at = this.b + slot * this.stride
+    const at = this.b + slot * this.endpointLength
     return this.r.subarray(at, at + this.endpointLength)
   }
 
   peerId (slot: number): Buffer {
-    const at = this.b + slot * this.stride + this.oId
+    const at = this.q + slot * this.restStride + this.oId
     return this.r.subarray(at, at + PEER_ID_LENGTH)
   }
 
   uploadedOf (slot: number): number {
-    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oUp, COUNTER_BYTES))
+    return decodeCounter(this.r.readUIntLE(this.q + slot * this.restStride + this.oUp, COUNTER_BYTES))
   }
 
   downloadedOf (slot: number): number {
-    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oDown, COUNTER_BYTES))
+    return decodeCounter(this.r.readUIntLE(this.q + slot * this.restStride + this.oDown, COUNTER_BYTES))
   }
 
   leftOf (slot: number): number {
-    return decodeCounter(this.r.readUIntLE(this.b + slot * this.stride + this.oLeft, COUNTER_BYTES))
+    return decodeCounter(this.r.readUIntLE(this.q + slot * this.restStride + this.oLeft, COUNTER_BYTES))
   }
 
   /** Adds a peer; returns its slot. */
@@ -209,7 +218,7 @@ export class PeerTables {
     const count = this.counts[t]
     if (count === this.capacity[t]) this.resize(this.arena.capacityFor(count + 1 + (count >> 3)))
     let slot = this.counts[t]++
-    this.r.set(endpoint, this.b + slot * this.stride)
+    this.setEndpoint(slot, endpoint)
     this.write(slot, fields, seen, flags)
     this.indexInsert(slot)
     if (fields.left === 0) slot = this.moveToSeeders(slot)
@@ -222,7 +231,7 @@ export class PeerTables {
     // The usual re-announce keeps its endpoint and key: its index entries stay valid.
     const moved = !this.endpointEquals(slot, endpoint) || this.keyOf(slot) !== (fields.key | 0)
     if (moved) this.indexRemove(slot)
-    this.r.set(endpoint, this.b + slot * this.stride)
+    if (moved) this.setEndpoint(slot, endpoint)
     this.write(slot, fields, seen, flags)
     if (moved) this.indexInsert(slot)
     const seeding = fields.left === 0
@@ -239,8 +248,7 @@ export class PeerTables {
     const last = this.counts[t] - 1
     if (slot !== last) {
       this.indexMove(last, slot)
-      const at = this.b
-      this.r.copy(this.r, at + slot * this.stride, at + last * this.stride, at + (last + 1) * this.stride)
+      this.copySlot(last, slot)
     }
     const count = --this.counts[t]
     if (count === 0) this.resize(0)
@@ -273,38 +281,47 @@ export class PeerTables {
   sample (from: number, want: number, skip: number, out: Buffer, at: number, ids: Buffer[] | null): number {
     const n = this.counts[this.t] - from
     if (n <= 0 || want <= 0) return 0
-    const start = n <= want + 1 ? 0 : Math.floor(Math.random() * n)
-    const records = this.r
     const length = this.endpointLength
+    const end = from + n
+    let slot = from + (n <= want + 1 ? 0 : Math.floor(Math.random() * n))
+    let unvisited = n
     let copied = 0
     let o = at
-    let slot = from + start
-    const end = from + n
-    for (let i = 0; i < n && copied < want; i++, slot++) {
+    // Runs of consecutive slots, cut at the end of the range (the window wraps) and at `skip`.
+    while (copied < want && unvisited > 0) {
       if (slot === end) slot = from
-      if (slot === skip) continue
-      const r = this.b + slot * this.stride
-      // Byte by byte: Buffer#copy's bounds checks cost more than copying 6 or 18 bytes.
-      if (length === 6) {
-        out[o] = records[r]
-        out[o + 1] = records[r + 1]
-        out[o + 2] = records[r + 2]
-        out[o + 3] = records[r + 3]
-        out[o + 4] = records[r + 4]
-        out[o + 5] = records[r + 5]
-        o += 6
-      } else {
-        for (let k = r, stop = r + length; k < stop; k++) out[o++] = records[k]
+      if (slot === skip) {
+        slot++
+        unvisited--
+        continue
       }
-      if (ids !== null) ids.push(Buffer.from(this.peerId(slot)))
-      copied++
+      let stop = Math.min(end, slot + want - copied, slot + unvisited)
+      if (skip > slot && skip < stop) stop = skip
+      o += this.r.copy(out, o, this.b + slot * length, this.b + stop * length)
+      if (ids !== null) for (let k = slot; k < stop; k++) ids.push(Buffer.from(this.peerId(k)))
+      copied += stop - slot
+      unvisited -= stop - slot
+      slot = stop
     }
     return copied
   }
 
+  private setEndpoint (slot: number, endpoint: Uint8Array): void {
+    this.r.set(endpoint, this.b + slot * this.endpointLength)
+  }
+
+  /** Copies record `from` over record `to`. */
+  private copySlot (from: number, to: number): void {
+    const r = this.r
+    const e = this.endpointLength
+    const s = this.restStride
+    r.copy(r, this.b + to * e, this.b + from * e, this.b + (from + 1) * e)
+    r.copy(r, this.q + to * s, this.q + from * s, this.q + (from + 1) * s)
+  }
+
   private write (slot: number, f: PeerFields, seen: number, flags: number): void {
     const r = this.r
-    const at = this.b + slot * this.stride
+    const at = this.q + slot * this.restStride
     r.set(f.peerId, at + this.oId)
     r.writeInt32LE(f.key | 0, at + this.oKey)
     r.writeUInt32LE(seen >>> 0, at + this.oSeen)
@@ -327,21 +344,16 @@ export class PeerTables {
   }
 
   private swap (a: number, b: number): void {
-    const r = this.r
-    const s = this.stride
-    const pa = this.b + a * s
-    const pb = this.b + b * s
     this.indexRemove(a)
     this.indexRemove(b)
-    r.copy(scratch, 0, pa, pa + s)
-    r.copy(r, pa, pb, pb + s)
-    scratch.copy(r, pb, 0, s)
+    swapBytes(this.r, this.b, this.endpointLength, a, b)
+    swapBytes(this.r, this.q, this.restStride, a, b)
     this.indexInsert(a)
     this.indexInsert(b)
   }
 
   private endpointHash (slot: number): number {
-    const at = this.b + slot * this.stride
+    const at = this.b + slot * this.endpointLength
     return hashBytes(this.r, at, at + this.endpointLength)
   }
 
@@ -394,8 +406,14 @@ export class PeerTables {
       this.page[t] = this.arena.page
       this.base[t] = this.arena.base
       if (oldPage !== -1) {
-        const bytes = this.counts[t] * this.stride
-        this.arena.pages[oldPage].copy(this.arena.pages[this.arena.page], this.arena.base, oldBase, oldBase + bytes)
+        // Both parts move: where the second begins depends on the capacity.
+        const from = this.arena.pages[oldPage]
+        const to = this.arena.pages[this.arena.page]
+        const count = this.counts[t]
+        const e = this.endpointLength
+        const oldRest = oldBase + this.capacity[t] * e
+        from.copy(to, this.arena.base, oldBase, oldBase + count * e)
+        from.copy(to, this.arena.base + capacity * e, oldRest, oldRest + count * this.restStride)
       }
     }
     if (oldPage !== -1) this.arena.release(oldPage, oldBase, this.capacity[t])
@@ -408,6 +426,16 @@ export class PeerTables {
     const page = this.page[t]
     this.r = page === -1 ? EMPTY : this.arena.pages[page]
     this.b = this.base[t]
+    this.q = this.b + this.capacity[t] * this.endpointLength
     this.ix = this.indexes.size === 0 ? null : this.indexes.get(t) ?? null
   }
+}
+
+/** Swaps the `size`-byte items `a` and `b` of the array at `base` in `r`. */
+function swapBytes (r: Buffer, base: number, size: number, a: number, b: number): void {
+  const pa = base + a * size
+  const pb = base + b * size
+  r.copy(scratch, 0, pa, pa + size)
+  r.copy(r, pa, pb, pb + size)
+  scratch.copy(r, pb, 0, size)
 }
