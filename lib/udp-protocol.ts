@@ -82,10 +82,11 @@ export function parseAnnounce (packet: Buffer, source: Buffer, limits: UdpAnnoun
     infoHash: packet.subarray(16, 36),
     peerId: packet.subarray(36, 56),
     endpoint: compactEndpoint(claimed === 0 ? source : packet.subarray(84, 88), port),
+    // In the HTTP front end's order: one object shape reaches the store from both.
+    uploaded: readCounter(packet, 72, 'uploaded'),
     downloaded: readCounter(packet, 56, 'downloaded'),
     // Clients that do not know send all ones; any such amount still means "not a seeder".
     left: Math.min(readUint64(packet, 64), Number.MAX_SAFE_INTEGER),
-    uploaded: readCounter(packet, 72, 'uploaded'),
     event,
     numwant: Math.min(asked < 0 ? limits.numwantDefault : asked, cap),
     key: packet.readInt32BE(88),

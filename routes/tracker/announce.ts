@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { compactEndpoint, parseAnnounceQuery, type AnnounceLimits } from '../../lib/announce-request.ts'
 import { writeCompactAnnounce, writeDictionaryAnnounce, type Intervals } from '../../lib/announce-response.ts'
 import { ClientError } from '../../lib/client-error.ts'
-import { rawQuery } from './query.ts'
+import { rawQuery } from '../query.ts'
 
 export default async function announceRoute (fastify: FastifyInstance): Promise<void> {
   const { config, peers } = fastify

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ClientError } from '../../lib/client-error.ts'
 import { parseScrapeQuery } from '../../lib/scrape-request.ts'
 import { writeScrape } from '../../lib/scrape-response.ts'
-import { rawQuery } from './query.ts'
+import { rawQuery } from '../query.ts'
 
 export default async function scrapeRoute (fastify: FastifyInstance): Promise<void> {
   const { config, peers } = fastify
