@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { compactEndpoint, parseAnnounceQuery, type AnnounceLimits } from '../../lib/announce-request.ts'
+import { compactEndpoint, parseAnnounceQuery, type AnnounceLimits, type AnnounceQuery } from '../../lib/announce-request.ts'
 import { writeCompactAnnounce, writeDictionaryAnnounce, type Intervals } from '../../lib/announce-response.ts'
 import { ClientError } from '../../lib/client-error.ts'
+import type { AnnounceResult } from '../../lib/peer-store.ts'
 import { rawQuery } from '../query.ts'
 
 export default async function announceRoute (fastify: FastifyInstance): Promise<void> {
@@ -13,7 +14,9 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
   }
   const intervals: Intervals = { interval: config.TRACKER_ANNOUNCE_INTERVAL, minInterval: config.TRACKER_MIN_INTERVAL }
 
-  async function handler (request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
+  // Not async: the in-memory store answers at once, and Fastify sends a plain return value in
+  // the same turn, where a promise would cost an allocation and a microtask per request.
+  function handler (request: FastifyRequest, reply: FastifyReply): Buffer | Promise<Buffer> {
     fastify.requestCounts.http.announce++
     const query = parseAnnounceQuery(rawQuery(request), limits)
     const address = query.claimedIp ?? fastify.clientAddress(request)
@@ -30,12 +33,14 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
       key: query.key,
       wantPeerIds: !query.compact && !query.noPeerId
     })
-    // The in-memory store answers at once; awaiting it would cost a microtask turn per request.
-    const result = pending instanceof Promise ? await pending : pending
     reply.type('text/plain')
-    return query.compact ? writeCompactAnnounce(result, intervals) : writeDictionaryAnnounce(result, intervals, query.noPeerId)
+    return pending instanceof Promise ? pending.then(result => body(query, result, intervals)) : body(query, pending, intervals)
   }
 
   fastify.get('/announce', handler)
   fastify.get('/', handler)
+}
+
+function body (query: AnnounceQuery, result: AnnounceResult, intervals: Intervals): Buffer {
+  return query.compact ? writeCompactAnnounce(result, intervals) : writeDictionaryAnnounce(result, intervals, query.noPeerId)
 }

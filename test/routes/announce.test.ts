@@ -2,10 +2,18 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
+import Fastify from 'fastify'
+import { MemoryPeerStore } from '../../lib/memory-peer-store.ts'
+import type { PeerStore } from '../../lib/peer-store.ts'
 import { buildApp } from '../../plugins/app.ts'
+import clientAddress from '../../plugins/client-address.ts'
+import config, { loadConfig } from '../../plugins/config.ts'
+import requestCounters from '../../plugins/request-counters.ts'
+import trackerRoutes from '../../routes/tracker/index.ts'
 import {
   announce, announcePath, compactPeers, decode, encodeBytes, get, id, startTracker, text
 } from '../helpers/tracker.ts'
@@ -236,4 +244,29 @@ test('an internal failure answers a bencoded failure and logs one error line nam
   assert.equal(errors[0].url, path)
   assert.equal(typeof errors[0].reqId, 'string')
   assert.match(JSON.stringify(errors[0].err), /disk on fire/)
+})
+
+test('a store that answers through promises is served as well (the route awaits it)', async (t) => {
+  const memory = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0 })
+  const store: PeerStore = {
+    announce: async (req) => await Promise.resolve(memory.announce(req)),
+    scrape: async (hashes) => await Promise.resolve(memory.scrape(hashes)),
+    setInfo: async (hex, info) => memory.setInfo(hex, info),
+    totals: async () => memory.totals(),
+    list: async (query) => memory.list(query)
+  }
+  const app = Fastify()
+  await app.register(config, { config: loadConfig({}, false) })
+  await app.register(requestCounters)
+  await app.register(clientAddress, { trusted: null })
+  app.decorate('peers', store)
+  await app.register(trackerRoutes)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.after(async () => await app.close())
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  const infoHash = id('promised')
+  await get(url, announcePath({ infoHash, peerId: id('a'), port: 6001, event: 'started' }))
+  const second = decode((await get(url, announcePath({ infoHash, peerId: id('b'), port: 6002, event: 'started' }))).body)
+  assert.deepEqual(compactPeers(second.peers), ['127.0.0.1:6001'])
+  assert.equal(second.incomplete, 2)
 })
