@@ -5,6 +5,8 @@ export interface Sample {
   p50?: number
   p99?: number
   peers?: number
+  /** The subject's CPU (user and system) per request, in µs. */
+  cpuUs?: number
 }
 
 export interface Row {
@@ -16,6 +18,7 @@ export interface Row {
   p50?: number
   p99?: number
   peers?: number
+  cpuUs?: number
   /** ours / this subject, for the same scenario. */
   ratio?: number
 }
@@ -42,7 +45,8 @@ export function summarize (samples: Sample[]): Row[] {
       max: Math.max(...g.map(s => s.value)),
       p50: pick(s => s.p50),
       p99: pick(s => s.p99),
-      peers: pick(s => s.peers)
+      peers: pick(s => s.peers),
+      cpuUs: pick(s => s.cpuUs)
     }
   })
   for (const row of rows) {
@@ -56,10 +60,11 @@ const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
 
 export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[] }): string {
   let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
-  out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | ours ÷ subject |\n|---|---|---|---|---|\n'
+  out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | CPU µs per request | ours ÷ subject |\n|---|---|---|---|---|---|\n'
   for (const row of r.table) {
     const lat = row.p50 !== undefined ? `${row.p50.toFixed(2)} / ${(row.p99 ?? 0).toFixed(2)}` : row.peers !== undefined ? `${row.peers.toFixed(1)} peers/reply` : ''
-    out += `| ${row.scenario} | ${row.subject} | ${k(row.median)} (${k(row.min)}–${k(row.max)}) | ${lat} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} |\n`
+    const cpu = row.cpuUs === undefined ? '' : row.cpuUs.toFixed(1)
+    out += `| ${row.scenario} | ${row.subject} | ${k(row.median)} (${k(row.min)}–${k(row.max)}) | ${lat} | ${cpu} | ${row.ratio === undefined ? '' : row.ratio.toFixed(2)} |\n`
   }
   out += `\n5. Memory: ${String(r.memory.bytesPerPeer)} bytes per peer (RSS growth after GC; ${String(r.memory.liveBytesPerPeer)} bytes live in the heap and buffers) at ${String(r.memory.peers)} peers over ${String(r.memory.torrents)} torrents.\n`
   out += `6. State of ${String(r.state.peers)} peers (${String(r.state.fileMiB)} MiB): save ${String(r.state.saveMs)} ms with announces arriving, longest event-loop stall ${String(r.state.longestStallMs)} ms; load ${String(r.state.loadMs)} ms.\n`

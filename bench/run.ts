@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startSubject, type SubjectName } from './subjects.ts'
+import { cpuSeconds, startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
 import { markdown, summarize, type Sample, type SimilarityRow } from './report.ts'
@@ -37,17 +37,23 @@ for (let round = 1; round <= rounds; round++) {
     const s = await startSubject(name, port++, dir, hashes)
     try {
       await wrk(s.port, 2, { hashesFile }) // warm-up: fills the swarms
-      const keep = await wrk(s.port, seconds, { hashesFile })
-      samples.push({ scenario: '1. HTTP announce, keep-alive', subject: name, value: keep.rps, p50: keep.p50Ms, p99: keep.p99Ms })
-      const fresh = await wrk(s.port, seconds, { hashesFile, close: true })
-      samples.push({ scenario: '2. HTTP announce, new connection each', subject: name, value: fresh.rps, p50: fresh.p50Ms, p99: fresh.p99Ms })
+      // The subject's CPU over a run, per request answered.
+      const measured = async <T extends { rps: number }>(run: () => Promise<T>): Promise<T & { cpuUs: number }> => {
+        const before = cpuSeconds(s.pid)
+        const result = await run()
+        return { ...result, cpuUs: 1e6 * (cpuSeconds(s.pid) - before) / (result.rps * seconds) }
+      }
+      const keep = await measured(async () => await wrk(s.port, seconds, { hashesFile }))
+      samples.push({ scenario: '1. HTTP announce, keep-alive', subject: name, value: keep.rps, p50: keep.p50Ms, p99: keep.p99Ms, cpuUs: keep.cpuUs })
+      const fresh = await measured(async () => await wrk(s.port, seconds, { hashesFile, close: true }))
+      samples.push({ scenario: '2. HTTP announce, new connection each', subject: name, value: fresh.rps, p50: fresh.p50Ms, p99: fresh.p99Ms, cpuUs: fresh.cpuUs })
       if (name !== 'ceiling') {
-        const scrape = await wrk(s.port, seconds, { hashesFile, scrape: 10 })
-        samples.push({ scenario: '3. HTTP scrape, 10 hashes', subject: name, value: scrape.rps, p50: scrape.p50Ms, p99: scrape.p99Ms })
+        const scrape = await measured(async () => await wrk(s.port, seconds, { hashesFile, scrape: 10 }))
+        samples.push({ scenario: '3. HTTP scrape, 10 hashes', subject: name, value: scrape.rps, p50: scrape.p50Ms, p99: scrape.p99Ms, cpuUs: scrape.cpuUs })
         await udpLoad(s.port, 2, hashes, 1)
-        const udp = await udpLoad(s.port, seconds, hashes, 1)
+        const udp = await measured(async () => await udpLoad(s.port, seconds, hashes, 1))
         if (udp.peersPerReply < 10) throw new Error(`${name}: UDP replies carry ${udp.peersPerReply} peers: swarms collapsed`)
-        samples.push({ scenario: '4. UDP announce, 50 wanted', subject: name, value: udp.rps, peers: udp.peersPerReply })
+        samples.push({ scenario: '4. UDP announce, 50 wanted', subject: name, value: udp.rps, peers: udp.peersPerReply, cpuUs: udp.cpuUs })
       }
     } finally {
       await s.stop()

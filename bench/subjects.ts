@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -59,6 +59,17 @@ export async function startSubject (name: SubjectName, port: number, dir: string
     }
   }
 }
+
+/**
+ * CPU seconds (user and system) a process has used so far: read around a run, it gives the
+ * subject's CPU per request, steadier on a shared machine than the rate itself.
+ */
+export function cpuSeconds (pid: number): number {
+  // Fields after the command name, which sits in parentheses and may hold spaces.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks
+}
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 
 async function waitForPort (port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i++) {
