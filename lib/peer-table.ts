@@ -49,8 +49,11 @@ function decodeCounter (stored: number): number {
   return stored < COUNTER_EXACT ? stored : (stored - COUNTER_EXACT) * 1024
 }
 
-/** Swarms smaller than this are searched linearly: cheaper than hashing, and no index memory. */
-const INDEX_THRESHOLD = 16
+/**
+ * Swarms smaller than this are searched linearly: a scan of their endpoints, side by side, costs
+ * no more than a hash probe, and the index would cost some 40 bytes a peer at these sizes.
+ */
+const INDEX_THRESHOLD = 64
 const scratch = Buffer.allocUnsafe(128)
 const EMPTY = Buffer.alloc(0)
 
@@ -162,13 +165,12 @@ export class PeerTables {
       if (slot !== -1 || key === 0) return slot
       return ix.byKey.find(key, ix.keyAt)
     }
-    let byKey = -1
+    // The endpoints lie side by side: a scan of them reads a few cache lines. Keys, in the
+    // records' other parts, are read only when no endpoint matched.
     const count = this.counts[this.t]
-    for (let s = 0; s < count; s++) {
-      if (this.endpointEquals(s, endpoint)) return s
-      if (key !== 0 && byKey === -1 && this.keyOf(s) === key) byKey = s
-    }
-    return byKey
+    for (let s = 0; s < count; s++) if (this.endpointEquals(s, endpoint)) return s
+    if (key !== 0) for (let s = 0; s < count; s++) if (this.keyOf(s) === key) return s
+    return -1
   }
 
   private endpointEquals (slot: number, endpoint: Uint8Array): boolean {
