@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import sensible from '@fastify/sensible'
 import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
 import adminRoutes from '../routes/admin/index.ts'
+import { parseDeclaredQuery } from '../routes/query.ts'
 import trackerRoutes from '../routes/tracker/index.ts'
 import clientAddress, { trustedProxies } from './client-address.ts'
 import config, { loadConfig } from './config.ts'
@@ -37,13 +38,14 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: proxies.list.length > 0 ? proxies.list : false,
     // Tracker routes read the raw query byte-exact (binary hashes): an object of every announce's
-    // parameters would be built, at about a microsecond, only to be dropped. A route that takes
-    // query parameters parses its own (routes/query.ts).
+    // parameters would be built, at about a microsecond, only to be dropped. Routes whose schema
+    // declares query parameters get them parsed (parseDeclaredQuery).
     routerOptions: { querystringParser: () => ({}) },
     return503OnClosing: true,
     // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } }
   })
+  app.addHook('onRoute', parseDeclaredQuery)
   const store = new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
     similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD

@@ -1,5 +1,5 @@
 import { parse } from 'node:querystring'
-import type { FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 
 /** The raw query string: Fastify's parsed query is not byte-safe for binary parameters. */
 export function rawQuery (request: FastifyRequest): string {
@@ -9,10 +9,17 @@ export function rawQuery (request: FastifyRequest): string {
 }
 
 /**
- * Fills `request.query` for a route that takes query parameters: the server leaves it empty
- * (see the router options in plugins/app.ts). Runs before validation, which then checks it.
+ * An onRoute hook: a route whose schema declares query parameters gets them parsed, before
+ * validation checks them. The router leaves queries unparsed (see plugins/app.ts): the tracker
+ * routes read the raw string, and an object of every announce's parameters would be waste.
  */
-export const parsedQuery: onRequestHookHandler = (request, _reply, done) => {
+export function parseDeclaredQuery (route: RouteOptions): void {
+  if (route.schema?.querystring === undefined) return
+  const hooks = route.onRequest
+  route.onRequest = [parsedQuery, ...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks])]
+}
+
+const parsedQuery: onRequestHookHandler = (request, _reply, done) => {
   request.query = parse(rawQuery(request))
   done()
 }

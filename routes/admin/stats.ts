@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { parsedQuery } from '../query.ts'
 
 const querystring = Type.Object({
   limit: Type.Integer({ minimum: 0, maximum: 1000, default: 100 }),
@@ -9,7 +8,7 @@ const querystring = Type.Object({
 })
 
 export default async function statsRoute (fastify: FastifyInstance): Promise<void> {
-  fastify.get<{ Querystring: Static<typeof querystring> }>('/stats', { schema: { querystring }, config: { public: true }, onRequest: parsedQuery }, async (request) => {
+  fastify.get<{ Querystring: Static<typeof querystring> }>('/stats', { schema: { querystring }, config: { public: true } }, async (request) => {
     const { limit, offset, info_hash: hash } = request.query
     const totals = await fastify.peers.totals()
     const page = await fastify.peers.list({ limit, offset, infoHash: hash?.toLowerCase() })
