@@ -8,7 +8,7 @@ export function announceFor (hash: Buffer, n: number, left: number): AnnounceReq
   endpoint.writeUInt32BE(0x0a000000 + Math.floor(n / 60000), 0)
   endpoint.writeUInt16BE(1024 + (n % 60000), 4)
   const peerId = randomBytes(20)
-  return { infoHash: hash, peerId, endpoint, uploaded: n, downloaded: n, left, event: n % 2 === 0 ? EVENT_STARTED : EVENT_NONE, numwant: 50, key: 0, wantPeerIds: false }
+  return { infoHash: hash, peerId, endpoint, uploaded: n, downloaded: n, left, event: n % 2 === 0 ? EVENT_STARTED : EVENT_NONE, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true }
 }
 
 /** A store of `torrents` swarms holding `peers` peers in all, a third of them seeders. */

@@ -14,7 +14,7 @@ export interface AnnounceLimits {
 }
 
 /** An HTTP announce as the client sent it, before its address is known. */
-export interface AnnounceQuery extends Omit<AnnounceRequest, 'endpoint' | 'wantPeerIds'> {
+export interface AnnounceQuery extends Omit<AnnounceRequest, 'endpoint' | 'wantPeerIds' | 'wantOtherFamily'> {
   port: number
   compact: boolean
   noPeerId: boolean

@@ -25,6 +25,11 @@ export interface AnnounceRequest {
   key: number
   /** Whether the reply needs peer ids (the dictionary model). */
   wantPeerIds: boolean
+  /**
+   * Whether the reply may carry peers of the other address family too (HTTP's `peers6` beside
+   * `peers`). BEP 15 replies carry the requester's family alone, so UDP asks for none.
+   */
+  wantOtherFamily: boolean
 }
 
 export interface AnnounceResult {

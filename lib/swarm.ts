@@ -79,7 +79,7 @@ export class Swarms {
     const otherIds = req.wantPeerIds ? [] : null
     const own = this.draw(table, seeding, req.numwant, slot, ownIds)
     let rest: Buffer = EMPTY
-    if (other.countOf(t) > 0) {
+    if (req.wantOtherFamily && other.countOf(t) > 0) {
       other.select(t)
       rest = this.draw(other, seeding, req.numwant - own.length / table.endpointLength, -1, otherIds)
     }

@@ -90,7 +90,8 @@ export function parseAnnounce (packet: Buffer, source: Buffer, limits: UdpAnnoun
     event,
     numwant: Math.min(asked < 0 ? limits.numwantDefault : asked, cap),
     key: packet.readInt32BE(88),
-    wantPeerIds: false
+    wantPeerIds: false,
+    wantOtherFamily: false
   }
 }
 

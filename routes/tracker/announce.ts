@@ -31,7 +31,8 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
       event: query.event,
       numwant: query.numwant,
       key: query.key,
-      wantPeerIds: !query.compact && !query.noPeerId
+      wantPeerIds: !query.compact && !query.noPeerId,
+      wantOtherFamily: true
     })
     reply.type('text/plain')
     return pending instanceof Promise ? pending.then(result => body(query, result, intervals)) : body(query, pending, intervals)

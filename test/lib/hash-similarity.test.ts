@@ -81,7 +81,8 @@ function announceTo (store: MemoryPeerStore, hex: string, port: number): { compl
     event: EVENT_NONE,
     numwant: 50,
     key: 0,
-    wantPeerIds: false
+    wantPeerIds: false,
+    wantOtherFamily: true
   })
 }
 

@@ -22,6 +22,7 @@ export function peerStoreContract (name: string, create: () => PeerStore): void 
     numwant: 50,
     key: 0,
     wantPeerIds: false,
+    wantOtherFamily: true,
     ...extra
   })
 
@@ -55,6 +56,22 @@ export function peerStoreContract (name: string, create: () => PeerStore): void 
     await store.announce(first)
     const r = await store.announce(req(2, 5, EVENT_NONE, { wantPeerIds: true }))
     assert.deepEqual(r.peerIds, [first.peerId])
+  })
+
+  test(`${name}: a reply carries the other address family only when asked (HTTP yes, UDP no)`, async () => {
+    const store = create()
+    const v6 = Buffer.alloc(18)
+    v6.writeUInt16BE(0x2001, 0)
+    v6.writeUInt16BE(6881, 16)
+    await store.announce(req(0, 5, EVENT_NONE, { endpoint: v6 }))
+    await store.announce(req(1, 5))
+    const http = await store.announce(req(2, 5))
+    assert.deepEqual([...http.peers], [10, 0, 0, 1, 0, 1])
+    assert.deepEqual([...http.peers6], [...v6])
+    const udp = await store.announce(req(2, 5, EVENT_NONE, { wantOtherFamily: false }))
+    assert.deepEqual([...udp.peers], [10, 0, 0, 1, 0, 1])
+    assert.equal(udp.peers6.length, 0)
+    assert.equal(udp.incomplete, 3, 'counts still cover both families')
   })
 
   test(`${name}: metadata is added, then updated, and listed with totals`, async () => {

@@ -25,6 +25,7 @@ function announce (hash: number, peer: number, extra: Partial<AnnounceRequest> =
     numwant: 0,
     key: peer,
     wantPeerIds: false,
+    wantOtherFamily: true,
     ...extra
   }
 }

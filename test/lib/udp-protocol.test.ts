@@ -50,6 +50,7 @@ test('an announce is read field by field into the shared request shape', () => {
   assert.equal(r.key, -2, 'the key is kept as the signed 32-bit value the peer table stores')
   assert.equal(r.numwant, 30)
   assert.equal(r.wantPeerIds, false)
+  assert.equal(r.wantOtherFamily, false, 'BEP 15 replies carry one family')
 })
 
 test('BEP 15 event numbers map to ours; an unknown event is refused', () => {

@@ -81,7 +81,7 @@ test('numwant is capped so every reply fits one unfragmented datagram', async (t
     for (let i = 0; i < 400; i++) {
       const address = i < 300 ? [10, 0, i >> 8, i & 255] : [0x20, 1, 0x0d, 0xb8, ...Array<number>(11).fill(0), i & 255]
       await tracker.app.peers.announce({
-        infoHash, peerId: id('p'), endpoint: Buffer.from([...address, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: 2, numwant: 0, key: 0, wantPeerIds: false
+        infoHash, peerId: id('p'), endpoint: Buffer.from([...address, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: 2, numwant: 0, key: 0, wantPeerIds: false, wantOtherFamily: false
       })
     }
     const four = await UdpTestClient.open(t, '127.0.0.1', tracker.udpPort)
