@@ -418,7 +418,7 @@ export class PeerTables {
         from.copy(to, this.arena.base + capacity * e, oldRest, oldRest + count * this.restStride)
       }
     }
-    if (oldPage !== -1) this.arena.release(oldPage, oldBase, this.capacity[t])
+    if (oldPage !== -1) this.arena.release(oldPage, oldBase)
     this.capacity[t] = capacity
     this.load()
   }

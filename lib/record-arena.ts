@@ -91,7 +91,7 @@ export class RecordArena {
   }
 
   /** Returns a chunk; a slab left with no chunk in use becomes idle. */
-  release (page: number, base: number, capacity: number): void {
+  release (page: number, base: number): void {
     const c = this.pageClass[page]
     if (c === NONE) {
       this.pages[page] = EMPTY

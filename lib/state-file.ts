@@ -28,7 +28,7 @@ export function * serializeState (store: MemoryPeerStore): Generator<string> {
     let out = `${first ? '\n' : '\n,'}"${ids.hex(t)}":{"info":${JSON.stringify(store.info.get(t) ?? {})},"peers_info":[`
     first = false
     let n = 0
-    for (const table of [swarms.v4, swarms.v6]) {
+    for (const table of swarms.tables) {
       if (table.countOf(t) === 0) continue
       table.select(t)
       for (let s = 0; s < table.count; s++) out += (n++ === 0 ? '' : ',') + peerJson(table, s)

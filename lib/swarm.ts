@@ -20,6 +20,8 @@ export interface SwarmDelta {
 export class Swarms {
   readonly v4 = new PeerTables(4)
   readonly v6 = new PeerTables(16)
+  /** Both, for the loops over a torrent's peers (no array built per call). */
+  readonly tables: readonly PeerTables[] = [this.v4, this.v6]
   completed: Float64Array = new Float64Array(0)
   lastSweep: Uint32Array = new Uint32Array(0)
 
@@ -115,7 +117,7 @@ export class Swarms {
   /** Drops peers of torrent `t` silent since before `cutoff`. */
   expire (t: number, cutoff: number, now: number, delta: SwarmDelta): void {
     this.lastSweep[t] = now
-    for (const table of [this.v4, this.v6]) {
+    for (const table of this.tables) {
       if (table.countOf(t) === 0) continue
       table.select(t)
       const gone = table.expire(cutoff)
@@ -130,7 +132,7 @@ export class Swarms {
   transferred (t: number): { uploaded: number, downloaded: number } {
     let uploaded = 0
     let downloaded = 0
-    for (const table of [this.v4, this.v6]) {
+    for (const table of this.tables) {
       if (table.countOf(t) === 0) continue
       table.select(t)
       for (let s = 0; s < table.count; s++) {

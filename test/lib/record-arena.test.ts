@@ -15,7 +15,7 @@ test('chunks never overlap, whatever the order of allocations and releases', () 
     if (live.length > 0 && randomInt(5) < 2) {
       const c = live.splice(randomInt(live.length), 1)[0]
       verify(c)
-      arena.release(c.page, c.base, c.capacity)
+      arena.release(c.page, c.base)
     } else {
       const capacity = arena.capacityFor(randomInt(1, randomInt(10) === 0 ? 3000 : 40))
       arena.allocate(capacity)
