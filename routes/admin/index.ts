@@ -33,7 +33,8 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
     if (access === 'always' || (access === true && config.TRACKER_STATS_PUBLIC)) return
     if (token !== null) {
       const header = request.headers.authorization ?? ''
-      const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : null
+      // The scheme name is case-insensitive (RFC 7235); the token is compared exactly.
+      const given = header.length > 7 && header.slice(0, 7).toLowerCase() === 'bearer ' ? digest(header.slice(7)) : null
       // Comparing digests keeps the comparison constant-time whatever the lengths.
       if (given === null || !timingSafeEqual(given, token)) {
         return await reply.unauthorized('a valid "Authorization: Bearer <token>" header is required')

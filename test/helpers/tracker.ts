@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import bencode from 'bencode'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../plugins/app.ts'
+import { buildApp, type AppOptions } from '../../plugins/app.ts'
 
 export interface RunningTracker {
   app: FastifyInstance
@@ -17,10 +17,10 @@ export interface RunningTracker {
 }
 
 /** A tracker on a real loopback port with its own state folder, closed when the test ends. */
-export async function startTracker (t: TestContext, env: Record<string, string> = {}, host = '127.0.0.1'): Promise<RunningTracker> {
+export async function startTracker (t: TestContext, env: Record<string, string> = {}, host = '127.0.0.1', options: AppOptions = {}): Promise<RunningTracker> {
   const dir = mkdtempSync(join(tmpdir(), 'tracker-test-'))
   const dataFile = env.TRACKER_DATA_FILE ?? join(dir, 'state.json')
-  const app = await buildApp({ env: { TRACKER_DATA_FILE: dataFile, TRACKER_SAVE_INTERVAL: '0', ...env }, logger: false })
+  const app = await buildApp({ logger: false, ...options, env: { TRACKER_DATA_FILE: dataFile, TRACKER_SAVE_INTERVAL: '0', ...env } })
   await app.listen({ port: 0, host })
   const port = (app.server.address() as AddressInfo).port
   t.after(async () => {
