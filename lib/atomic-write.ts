@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises'
+import { open, readdir, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 /** Bytes gathered before each write: large enough to be efficient, small enough to yield often. */
@@ -12,7 +12,7 @@ const FLUSH_AT = 1 << 18
  */
 export async function writeAtomic (file: string, chunks: Iterable<string>): Promise<number> {
   const dir = dirname(file)
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`)
+  const tmp = tempFileOf(file, process.pid)
   const handle = await open(tmp, 'w', 0o640)
   let bytes = 0
   try {
@@ -42,5 +42,35 @@ export async function writeAtomic (file: string, chunks: Iterable<string>): Prom
   } finally {
     await folder.close()
   }
+  await removeLeftoverTemps(file)
   return bytes
+}
+
+const tempFileOf = (file: string, pid: number): string => join(dirname(file), `.${basename(file)}.${pid}.tmp`)
+
+/**
+ * Deletes the temporary files that saves of `file` interrupted by a crash left behind (each up
+ * to the size of the state), and nothing else: only `.<name>.<pid>.tmp` beside it. One process
+ * saves a given state file, and it calls this at start and after each of its own saves, when
+ * no save of its own is in flight. Answers the names removed.
+ */
+export async function removeLeftoverTemps (file: string): Promise<string[]> {
+  const name = basename(file)
+  const removed: string[] = []
+  let entries: string[]
+  try {
+    entries = await readdir(dirname(file))
+  } catch {
+    return removed
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(`.${name}.`) || !entry.endsWith('.tmp')) continue
+    const pid = entry.slice(name.length + 2, -4)
+    if (!/^[0-9]+$/.test(pid) || entry !== basename(tempFileOf(file, Number(pid)))) continue
+    try {
+      await unlink(join(dirname(file), entry))
+      removed.push(entry)
+    } catch {}
+  }
+  return removed
 }

@@ -56,7 +56,15 @@ export interface LoadReport {
   torrents: number
   peers: number
   expired: number
+  /** Entries dropped or fields reset because they were not what the format says. */
   skipped: number
+  /** Why, as reason -> count; empty when nothing was skipped. */
+  reasons: Record<string, number>
+}
+
+function skip (report: LoadReport, reason: string): void {
+  report.skipped++
+  report.reasons[reason] = (report.reasons[reason] ?? 0) + 1
 }
 
 /** The file cannot be understood as a state file at all: it is kept aside, never overwritten. */
@@ -100,11 +108,11 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
   }
   const report = emptyReport()
   restoreTorrents(data.torrents, store, report)
-  restoreAliases(data.aliases, store)
+  restoreAliases(data.aliases, store, report)
   return report
 }
 
-const emptyReport = (): LoadReport => ({ torrents: 0, peers: 0, expired: 0, skipped: 0 })
+const emptyReport = (): LoadReport => ({ torrents: 0, peers: 0, expired: 0, skipped: 0, reasons: {} })
 
 /** How serializeState starts a file; each torrent then has a line of its own. */
 const HEADER_LINE = new RegExp(`^\\{"version":${STATE_VERSION},"saved_at":"[^"\\\\]*","torrents":\\{$`)
@@ -129,7 +137,7 @@ function loadByLine (text: string, store: MemoryPeerStore, report: LoadReport): 
         const tail = JSON.parse('{"torrents":{' + line) as Json
         // Only white space may follow.
         if (text.slice(end + 1).trim() !== '') return false
-        restoreAliases(tail.aliases, store)
+        restoreAliases(tail.aliases, store, report)
         return true
       }
       if (!TORRENT_LINE_START.test(line) || !line.endsWith('}')) return false
@@ -146,14 +154,18 @@ function restoreTorrents (torrents: Json, store: MemoryPeerStore, report: LoadRe
   for (const key in torrents) {
     const entry = torrents[key]
     const hex = key.toLowerCase()
-    if (!HEX40.test(hex) || !isObject(entry)) { report.skipped++; continue }
+    if (!HEX40.test(hex)) { skip(report, 'torrent key is not a 40-digit hex info hash'); continue }
+    if (!isObject(entry)) { skip(report, 'torrent entry is not an object'); continue }
     const stats = isObject(entry.stats) ? entry.stats : {}
+    if (entry.stats !== undefined && !isObject(entry.stats)) skip(report, 'torrent stats is not an object')
+    if (stats.completed !== undefined && !isCount(stats.completed)) skip(report, 'stats.completed is not a count (reset to 0)')
     const peers = Array.isArray(entry.peers_info) ? entry.peers_info : []
-    const torrent = store.restoreTorrent(hex, readInfo(entry.info), isCount(stats.completed) ? stats.completed : 0, peers.length)
+    if (entry.peers_info !== undefined && !Array.isArray(entry.peers_info)) skip(report, 'peers_info is not a list')
+    const torrent = store.restoreTorrent(hex, readInfo(entry.info, report), isCount(stats.completed) ? stats.completed : 0, peers.length)
     report.torrents++
     for (const peer of peers) {
-      const parsed = readPeer(peer)
-      if (parsed === null) { report.skipped++; continue }
+      const parsed = readPeer(peer, report)
+      if (parsed === null) continue
       if (parsed.seen < cutoff) { report.expired++; continue }
       store.restorePeer(torrent, parsed.endpoint, parsed, parsed.seen, parsed.counted)
       report.peers++
@@ -161,24 +173,35 @@ function restoreTorrents (torrents: Json, store: MemoryPeerStore, report: LoadRe
   }
 }
 
-function restoreAliases (aliases: unknown, store: MemoryPeerStore): void {
-  if (!isObject(aliases)) return
+function restoreAliases (aliases: unknown, store: MemoryPeerStore, report: LoadReport): void {
+  if (aliases === undefined) return
+  if (!isObject(aliases)) { skip(report, 'aliases is not an object'); return }
   for (const [alias, target] of Object.entries(aliases)) {
     if (HEX40.test(alias) && typeof target === 'string' && HEX40.test(target)) store.restoreAlias(alias, target)
+    else skip(report, 'alias is not a pair of 40-digit hex info hashes')
   }
 }
 
-function readInfo (info: unknown): TorrentInfo | null {
-  if (!isObject(info) || Object.keys(info).length === 0) return null
-  const out: TorrentInfo = {}
-  if (typeof info.name === 'string') out.name = info.name
-  if (isCount(info.size)) out.size = info.size
-  if (isCount(info.piece_length)) out.piece_length = info.piece_length
-  if (typeof info.comment === 'string') out.comment = info.comment
-  if (typeof info.created_by === 'string') out.created_by = info.created_by
-  if (isCount(info.creation_date)) out.creation_date = info.creation_date
-  if (typeof info.private === 'boolean') out.private = info.private
-  return out
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean'
+/** The metadata fields and the type each must have; a field of another type is dropped. */
+const INFO_FIELDS: ReadonlyArray<[keyof TorrentInfo, (v: unknown) => boolean]> = [
+  ['name', isString], ['size', isCount], ['piece_length', isCount], ['comment', isString],
+  ['created_by', isString], ['creation_date', isCount], ['private', isBoolean]
+]
+
+function readInfo (info: unknown, report: LoadReport): TorrentInfo | null {
+  if (info === undefined) return null
+  if (!isObject(info)) { skip(report, 'torrent info is not an object'); return null }
+  if (Object.keys(info).length === 0) return null
+  const out: Record<string, unknown> = {}
+  for (const [field, valid] of INFO_FIELDS) {
+    const value = info[field]
+    if (value === undefined) continue
+    if (valid(value)) out[field] = value
+    else skip(report, `info.${field} has the wrong type`)
+  }
+  return out as TorrentInfo
 }
 
 // Peers are copied into the packed tables, so parsing can reuse these instead of allocating.
@@ -186,28 +209,38 @@ const scratchId = Buffer.alloc(20)
 const scratch4 = Buffer.alloc(6)
 const scratch6 = Buffer.alloc(18)
 
-function readPeer (peer: unknown): (PeerFields & { endpoint: Buffer, seen: number, counted: boolean }) | null {
-  if (!isObject(peer) || typeof peer.ip !== 'string' || typeof peer.peer_id !== 'string') return null
-  const address = parseIp(peer.ip)
+function readPeer (peer: unknown, report: LoadReport): (PeerFields & { endpoint: Buffer, seen: number, counted: boolean }) | null {
+  if (!isObject(peer)) { skip(report, 'peer is not an object'); return null }
+  const address = typeof peer.ip === 'string' ? parseIp(peer.ip) : null
+  if (address === null) { skip(report, 'peer ip is not an IP address'); return null }
   const port = peer.port
-  if (address === null || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) return null
+  if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) { skip(report, 'peer port is not 1-65535'); return null }
   const endpoint = address.length === 4 ? scratch4 : scratch6
   address.copy(endpoint)
   endpoint.writeUInt16BE(port as number, address.length)
   const id = peer.peer_id
   // Older files kept the peer id as its 20 raw characters rather than hex.
-  const hexOk = id.length === 40 && scratchId.write(id, 'hex') === 20
-  if (!hexOk && (id.length !== 20 || scratchId.write(id, 'latin1') !== 20)) return null
+  const hexOk = typeof id === 'string' && id.length === 40 && scratchId.write(id, 'hex') === 20
+  if (!hexOk && (typeof id !== 'string' || id.length !== 20 || scratchId.write(id, 'latin1') !== 20)) {
+    skip(report, 'peer_id is not 20 bytes in hex')
+    return null
+  }
   const seen = typeof peer.last_seen === 'number' && peer.last_seen >= 0 ? Math.floor(peer.last_seen) : -1
-  if (seen < 0) return null
+  if (seen < 0) { skip(report, 'peer last_seen is not a time'); return null }
   return {
     peerId: scratchId,
     endpoint,
-    uploaded: isCount(peer.uploaded) ? peer.uploaded : 0,
-    downloaded: isCount(peer.downloaded) ? peer.downloaded : 0,
-    left: isCount(peer.left) ? peer.left : 0,
+    uploaded: counter(peer.uploaded, 'uploaded', report),
+    downloaded: counter(peer.downloaded, 'downloaded', report),
+    left: counter(peer.left, 'left', report),
     seen,
     key: Number.isInteger(peer.key) ? (peer.key as number) | 0 : 0,
     counted: peer.counted === true
   }
+}
+
+function counter (value: unknown, field: string, report: LoadReport): number {
+  if (isCount(value)) return value
+  if (value !== undefined) skip(report, `peer ${field} is not a count (reset to 0)`)
+  return 0
 }

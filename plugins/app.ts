@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import sensible from '@fastify/sensible'
 import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
@@ -8,6 +9,7 @@ import clientAddress, { trustedProxies } from './client-address.ts'
 import config, { loadConfig } from './config.ts'
 import metrics from './metrics.ts'
 import peerStore from './peer-store.ts'
+import { serverOptions } from './http-server.ts'
 import persistence from './persistence.ts'
 import requestCounters from './request-counters.ts'
 import udp from './udp.ts'
@@ -42,9 +44,11 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // declares query parameters get them parsed (parseDeclaredQuery).
     routerOptions: { querystringParser: () => ({}) },
     return503OnClosing: true,
+    ...serverOptions(settings),
     // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } }
   })
+  app.server.maxConnections = settings.TRACKER_MAX_CONNECTIONS
   app.addHook('onRoute', parseDeclaredQuery)
   const store = new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
@@ -56,7 +60,13 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   await app.register(requestCounters)
   await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
   await app.register(peerStore, { store })
-  await app.register(persistence, { store, file: settings.TRACKER_DATA_FILE, interval: settings.TRACKER_SAVE_INTERVAL })
+  await app.register(persistence, {
+    store,
+    file: settings.TRACKER_DATA_FILE,
+    interval: settings.TRACKER_SAVE_INTERVAL,
+    // A file is loaded as one string: V8's longest is a few bytes short of 512 MiB.
+    maxBytes: Math.min(settings.TRACKER_DATA_FILE_MAX_MB * 1024 * 1024, constants.MAX_STRING_LENGTH)
+  })
   // Before the tracker routes: it hooks the announce and scrape routes as they are added.
   await app.register(metrics)
   // After persistence: closes first, so no UDP announce lands after the final save.

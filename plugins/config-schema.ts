@@ -13,6 +13,7 @@ export const configSchema = Type.Object({
   TRACKER_PORT: Type.Integer({ default: 6969, minimum: 0, maximum: 65535, description: 'HTTP port.' }),
   TRACKER_UDP_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'UDP tracker port (BEP 15), on the HTTP address; unset: the port HTTP listens on; 0 turns UDP off.' })),
   TRACKER_DATA_FILE: Type.String({ default: 'tracker_state.json', minLength: 1, description: 'State file (JSON), written atomically.' }),
+  TRACKER_DATA_FILE_MAX_MB: Type.Integer({ default: 512, minimum: 1, maximum: 512, description: 'Largest state file read at start, in MiB (512, about 2.8 million peers, is also the most a JSON text can hold); a larger file stops the start.' }),
   TRACKER_PEER_TIMEOUT: Type.Integer({ default: 1800, minimum: 1, description: 'Seconds of silence after which a peer is dropped.' }),
   TRACKER_HASH_SIMILARITY_THRESHOLD: Type.Number({ default: 0.95, minimum: 0, maximum: 1, description: 'Similarity at which an unknown info hash becomes an alias of a known one; 0 turns matching off.' }),
   TRACKER_SAVE_INTERVAL: Type.Integer({ default: 300, minimum: 0, description: 'Seconds between periodic state saves; 0 turns them off.' }),
@@ -26,6 +27,10 @@ export const configSchema = Type.Object({
   TRACKER_TRUSTED_PROXIES: Type.String({ default: '', description: 'Comma-separated proxy addresses or CIDRs whose X-Forwarded-For / X-Real-IP is believed.' }),
   TRACKER_ADMIN_TOKEN: Type.String({ default: '', description: 'Bearer token for admin routes; empty: admin routes answer loopback callers only.' }),
   TRACKER_STATS_PUBLIC: Type.Boolean({ default: true, description: 'Let anyone read /stats; false applies the admin rule to it.' }),
+  TRACKER_MAX_CONNECTIONS: Type.Integer({ default: 10000, minimum: 1, description: 'Most HTTP connections open at once; more are closed as they arrive.' }),
+  TRACKER_HEADERS_TIMEOUT: Type.Integer({ default: 10, minimum: 1, description: 'Seconds a client has to send a request line and headers (a slow client is cut off with 408).' }),
+  TRACKER_REQUEST_TIMEOUT: Type.Integer({ default: 30, minimum: 1, description: 'Seconds a client has to send a whole request, body included; at least TRACKER_HEADERS_TIMEOUT.' }),
+  TRACKER_KEEPALIVE_TIMEOUT: Type.Integer({ default: 72, minimum: 1, description: 'Seconds an idle keep-alive connection stays open; keep it above a proxy\'s upstream idle timeout (nginx example: 60).' }),
   TRACKER_SHUTDOWN_TIMEOUT: Type.Integer({ default: 60, minimum: 1, description: 'Seconds a graceful stop (final save included) may take before the process exits anyway.' }),
   TRACKER_LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info', description: 'Log level (fatal, error, warn, info, debug, trace, silent).' })
 })

@@ -35,6 +35,9 @@ export function loadConfig (env: Record<string, string | undefined>, dotenv: boo
   if (config.TRACKER_ANNOUNCE_INTERVAL >= config.TRACKER_PEER_TIMEOUT) {
     throw new ConfigError('invalid configuration: TRACKER_ANNOUNCE_INTERVAL must be below TRACKER_PEER_TIMEOUT, or peers expire between announces')
   }
+  if (config.TRACKER_HEADERS_TIMEOUT > config.TRACKER_REQUEST_TIMEOUT) {
+    throw new ConfigError('invalid configuration: TRACKER_HEADERS_TIMEOUT must not exceed TRACKER_REQUEST_TIMEOUT')
+  }
   return config
 }
 

@@ -1,10 +1,12 @@
 import { constants } from 'node:fs'
-import { access, readFile, rename } from 'node:fs/promises'
+import { access, copyFile, rename } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import fp from 'fastify-plugin'
-import { writeAtomic } from '../lib/atomic-write.ts'
+import { removeLeftoverTemps, writeAtomic } from '../lib/atomic-write.ts'
+import { FileTooLargeError, NotRegularFileError, readBounded } from '../lib/read-bounded.ts'
 import type { MemoryPeerStore } from '../lib/memory-peer-store.ts'
 import { CorruptStateError, loadState, serializeState, stateText } from '../lib/state-file.ts'
+import { ConfigError } from './config.ts'
 
 export interface SaveResult {
   file: string
@@ -36,13 +38,17 @@ interface Options {
   file: string
   /** Seconds between periodic saves; 0 for none. */
   interval: number
+  /** Largest state file read at start, in bytes. */
+  maxBytes: number
 }
 
-export default fp<Options>(async (fastify, { store, file: configured, interval }) => {
+export default fp<Options>(async (fastify, { store, file: configured, interval, maxBytes }) => {
   const file = resolve(configured)
   const log = fastify.log.child({ plugin: 'persistence', file })
   const status: StateStatus = { lastSave: null, lastError: null, blocked: null }
 
+  const leftovers = await removeLeftoverTemps(file)
+  if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed the temporary files of saves interrupted by a crash')
   await load()
 
   try {
@@ -98,19 +104,23 @@ export default fp<Options>(async (fastify, { store, file: configured, interval }
   async function load (): Promise<void> {
     let text: string
     try {
-      text = stateText(await readFile(file))
+      text = stateText(await readBounded(file, maxBytes))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         log.info('no state file yet: starting empty')
         return
       }
+      // Neither is damage to keep aside: a device or an oversized file is the operator's to fix.
+      if (err instanceof NotRegularFileError) throw new ConfigError(`TRACKER_DATA_FILE: ${err.message}; point it at a regular file (or at a path that does not exist yet)`)
+      if (err instanceof FileTooLargeError) throw new ConfigError(`TRACKER_DATA_FILE: ${err.message} (TRACKER_DATA_FILE_MAX_MB)`)
       log.error({ err }, 'the state file cannot be read')
       await keepAside(String((err as Error).message))
       return
     }
     try {
       const report = loadState(text, store)
-      log.info(report, 'state loaded')
+      log.info({ torrents: report.torrents, peers: report.peers, expired: report.expired, skipped: report.skipped }, 'state loaded')
+      if (report.skipped > 0) await keepCopy(report.skipped, report.reasons)
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err
       log.error({ err }, 'the state file is corrupt')
@@ -127,6 +137,21 @@ export default fp<Options>(async (fastify, { store, file: configured, interval }
     } catch (err) {
       status.blocked = `the state file could not be read (${reason}) nor moved aside (${(err as Error).message})`
       log.error({ err }, status.blocked)
+    }
+  }
+
+  /**
+   * Part of the file was dropped while loading: the next save would replace the only copy of
+   * it, so one is kept beside it first, and saving is blocked if it cannot be.
+   */
+  async function keepCopy (skipped: number, reasons: Record<string, number>): Promise<void> {
+    const copy = `${file}.skipped-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    try {
+      await copyFile(file, copy, constants.COPYFILE_EXCL)
+      log.warn({ file, copy, skipped, reasons }, `${skipped} entries of the state file were not what the format says and were dropped or reset; the original is kept as ${copy}`)
+    } catch (err) {
+      status.blocked = `${skipped} entries of the state file were dropped while loading and no copy of it could be kept (${(err as Error).message})`
+      log.error({ err, file, skipped, reasons }, status.blocked)
     }
   }
 

@@ -11,7 +11,7 @@ export default async function healthRoute (fastify: FastifyInstance): Promise<vo
   const started = Date.now()
   fastify.get('/health', { config: { public: 'always' } }, async (_request, reply) => {
     const problem = status.blocked !== null
-      ? 'saving is blocked: the state file found at start could not be read nor moved aside'
+      ? 'saving is blocked: it would replace a state file that could not be kept aside'
       : status.lastError !== null ? 'the last state save failed' : null
     return await reply.code(problem === null ? 200 : 503).send({
       status: problem === null ? 'ok' : 'failing',

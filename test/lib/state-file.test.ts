@@ -55,7 +55,7 @@ test('a saved state is written a torrent per line and loads back the same swarms
   assert.equal(saved.split('\n').length, 10 + 3, 'header, ten torrent lines, aliases, final newline')
   const loaded = newStore()
   const report = loadState(saved, loaded)
-  assert.deepEqual(report, { torrents: 10, peers: 55, expired: 0, skipped: 0 })
+  assert.deepEqual(report, { torrents: 10, peers: 55, expired: 0, skipped: 0, reasons: {} })
   assert.deepEqual(view(loaded), view(original))
 })
 
@@ -70,7 +70,7 @@ test('the same state in other layouts (one line, a torrent split over lines) loa
   const pretty = JSON.stringify(JSON.parse(saved), null, 2)
   for (const layout of [oneLine, split, pretty]) {
     const loaded = newStore()
-    assert.deepEqual(loadState(layout, loaded), { torrents: 10, peers: 55, expired: 0, skipped: 0 })
+    assert.deepEqual(loadState(layout, loaded), { torrents: 10, peers: 55, expired: 0, skipped: 0, reasons: {} })
     assert.deepEqual(view(loaded), view(original))
   }
 })

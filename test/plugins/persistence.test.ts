@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -109,10 +109,10 @@ test('a corrupt state file is moved aside, reported, and never overwritten', asy
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 1, 'a fresh state file was written')
 })
 
-test('a state file that is not a state file (wrong shape, unreadable) is kept aside too', async (t) => {
+test('a state file that is not a state file (wrong shape) is kept aside too', async (t) => {
   for (const [what, make] of [
     ['JSON of the wrong shape', (f: string) => writeFileSync(f, '[1,2,3]')],
-    ['a folder in its place', (f: string) => mkdirSync(f)]
+    ['a torrents entry that is not an object', (f: string) => writeFileSync(f, '{"torrents": 7}')]
   ] as const) {
     const dir = tempDir()
     const file = join(dir, 'state.json')
@@ -174,4 +174,9 @@ test('kill -9 during saves never leaves an unreadable state file', async (t) => 
     const state = JSON.parse(readFileSync(file, 'utf8'))
     assert.equal(Object.keys(state.torrents).length, 2000, `round ${round}: complete and readable`)
   }
+  // The next start clears what the killed saves left behind.
+  const last = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+  assert.deepEqual(readdirSync(dir).filter(f => f.endsWith('.tmp')), [])
+  last.child.kill('SIGTERM')
+  assert.equal(await last.exited, 0)
 })

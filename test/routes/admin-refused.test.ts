@@ -126,7 +126,7 @@ test('bin/tracker: a refused POST /shutdown leaves the process serving; the auth
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const dataFile = join(dir, 'state.json')
   const proc = await spawnTracker(t, { TRACKER_ADMIN_TOKEN: token, TRACKER_DATA_FILE: dataFile })
-  for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'x-forwarded-for': '127.0.0.1' }]) {
+  for (const headers of [{}, { authorization: 'Bearer wrong' }, { 'x-forwarded-for': '127.0.0.1' }] as Array<Record<string, string>>) {
     const refused = await fetch(`${proc.url}/shutdown`, { method: 'POST', headers })
     assert.equal(refused.status, 401)
   }
