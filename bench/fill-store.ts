@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
-import { EVENT_NONE, EVENT_STARTED, type AnnounceRequest } from '../lib/peer-store.ts'
+import { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
+import { EVENT_NONE, EVENT_STARTED, type AnnounceRequest } from '../lib/store/peer-store.ts'
 
 /** An announce from peer number `n` (distinct address, port and id) to torrent `hash`. */
 export function announceFor (hash: Buffer, n: number, left: number): AnnounceRequest {

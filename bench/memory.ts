@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
+import { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
 import { announceFor } from './fill-store.ts'
 
 const peers = Number(process.argv[2] ?? 1_000_000)

@@ -3,8 +3,8 @@
  * 1,000 and with 1,000,000 torrents known (median of single announces). Usage: node --import tsx bench/similarity-lookup.ts
  */
 import { randomBytes } from 'node:crypto'
-import { SimilarityIndex } from '../lib/hash-similarity.ts'
-import { TorrentIds } from '../lib/torrent-ids.ts'
+import { SimilarityIndex } from '../lib/store/memory/hash-similarity.ts'
+import { TorrentIds } from '../lib/store/memory/torrent-ids.ts'
 import { announceFor, fillStore } from './fill-store.ts'
 
 const probes = 50_000

@@ -1,7 +1,7 @@
 /** Loads a state file as a tracker start would, in a fresh process; prints the time. */
 import { readFileSync } from 'node:fs'
-import { MemoryPeerStore } from '../lib/memory-peer-store.ts'
-import { loadState, stateText } from '../lib/state-file.ts'
+import { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
+import { loadState, stateText } from '../lib/state/state-file.ts'
 
 const started = performance.now()
 const store = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 })

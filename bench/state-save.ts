@@ -5,8 +5,8 @@
  */
 import { statSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { writeAtomic } from '../lib/atomic-write.ts'
-import { serializeState } from '../lib/state-file.ts'
+import { writeAtomic } from '../lib/state/atomic-write.ts'
+import { serializeState } from '../lib/state/state-file.ts'
 import { announceFor, fillStore } from './fill-store.ts'
 
 const file = process.argv[2]

@@ -1,8 +1,8 @@
 import { open, readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { MAX_TORRENT_FILE_BYTES, parseTorrentFile, TorrentFileError, type TorrentFile } from '../lib/torrent-file.ts'
-import { addTorrentInfo, addTorrentInfoUrl, torrentInfoRequests, TrackerError, type AddStatus, type TorrentInfoRequest } from '../lib/tracker-client.ts'
+import { MAX_TORRENT_FILE_BYTES, parseTorrentFile, TorrentFileError, type TorrentFile } from '../lib/torrent/torrent-file.ts'
+import { addTorrentInfo, addTorrentInfoUrl, torrentInfoRequests, TrackerError, type AddStatus, type TorrentInfoRequest } from '../lib/torrent/tracker-client.ts'
 
 const HELP = `Usage: add-torrent [options] <file.torrent | folder>...
 

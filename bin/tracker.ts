@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../plugins/app.ts'
+import { buildApp } from '../app.ts'
 import { ConfigError } from '../plugins/config.ts'
 
 /**

@@ -1,7 +1,7 @@
 import { BlockList, isIPv6, type Socket } from 'node:net'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { parseIp } from '../lib/ip-address.ts'
+import { parseIp } from '../lib/bittorrent/ip-address.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { ConnectionError, FastifyHttpOptions } from 'fastify'
-import { writeFailure } from '../lib/announce-response.ts'
+import { writeFailure } from '../lib/http/announce-response.ts'
 import type { TrackerConfig } from './config-schema.ts'
 
 /** Node's limit on a request's line and headers together; an announce is a few hundred bytes. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { Totals } from '../lib/peer-store.ts'
+import type { Totals } from '../lib/store/peer-store.ts'
 import type { RequestCounters } from './request-counters.ts'
 
 type Row = [protocol: 'http' | 'udp', action: 'connect' | 'announce' | 'scrape', result: 'ok' | 'failure', value: number]

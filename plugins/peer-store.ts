@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import type { MemoryPeerStore } from '../lib/memory-peer-store.ts'
-import type { PeerStore } from '../lib/peer-store.ts'
+import type { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
+import type { PeerStore } from '../lib/store/peer-store.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

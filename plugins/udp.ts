@@ -1,8 +1,8 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram'
 import { isIPv6, type AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
-import { ConnectionIds } from '../lib/connection-id.ts'
-import { UdpRequestHandler } from '../lib/udp-request-handler.ts'
+import { ConnectionIds } from '../lib/udp/connection-id.ts'
+import { UdpRequestHandler } from '../lib/udp/request-handler.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {

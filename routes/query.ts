@@ -10,7 +10,7 @@ export function rawQuery (request: FastifyRequest): string {
 
 /**
  * An onRoute hook: a route whose schema declares query parameters gets them parsed, before
- * validation checks them. The router leaves queries unparsed (see plugins/app.ts): the tracker
+ * validation checks them. The router leaves queries unparsed (see app.ts): the tracker
  * routes read the raw string, and an object of every announce's parameters would be waste.
  */
 export function parseDeclaredQuery (route: RouteOptions): void {

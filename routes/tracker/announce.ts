@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { compactEndpoint, parseAnnounceQuery, type AnnounceLimits, type AnnounceQuery } from '../../lib/announce-request.ts'
-import { writeCompactAnnounce, writeDictionaryAnnounce, type Intervals } from '../../lib/announce-response.ts'
-import { ClientError } from '../../lib/client-error.ts'
-import type { AnnounceResult } from '../../lib/peer-store.ts'
+import { compactEndpoint } from '../../lib/bittorrent/ip-address.ts'
+import { parseAnnounceQuery, type AnnounceLimits, type AnnounceQuery } from '../../lib/http/announce-request.ts'
+import { writeCompactAnnounce, writeDictionaryAnnounce, type Intervals } from '../../lib/http/announce-response.ts'
+import { ClientError } from '../../lib/bittorrent/client-error.ts'
+import type { AnnounceResult } from '../../lib/store/peer-store.ts'
 import { rawQuery } from '../query.ts'
 
 export default async function announceRoute (fastify: FastifyInstance): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { ClientError } from '../../lib/client-error.ts'
-import { writeFailure } from '../../lib/announce-response.ts'
+import { ClientError } from '../../lib/bittorrent/client-error.ts'
+import { writeFailure } from '../../lib/http/announce-response.ts'
 import announce from './announce.ts'
 import scrape from './scrape.ts'
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ClientError } from '../../lib/client-error.ts'
-import { parseScrapeQuery } from '../../lib/scrape-request.ts'
-import { writeScrape } from '../../lib/scrape-response.ts'
+import { ClientError } from '../../lib/bittorrent/client-error.ts'
+import { parseScrapeQuery } from '../../lib/http/scrape-request.ts'
+import { writeScrape } from '../../lib/http/scrape-response.ts'
 import { rawQuery } from '../query.ts'
 
 export default async function scrapeRoute (fastify: FastifyInstance): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import bencode from 'bencode'
 import type { FastifyInstance } from 'fastify'
-import { buildApp, type AppOptions } from '../../plugins/app.ts'
+import { buildApp, type AppOptions } from '../../app.ts'
 
 export interface RunningTracker {
   app: FastifyInstance

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { after, test, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../plugins/app.ts'
+import { buildApp } from '../../app.ts'
 import { ConfigError } from '../../plugins/config.ts'
 import { runTrackerToExit } from '../helpers/tracker-process.ts'
 

@@ -7,7 +7,7 @@ import { after, test, type TestContext } from 'node:test'
 import { announce, compactPeers, get, id, type RunningTracker } from '../helpers/tracker.ts'
 import { spawnTracker } from '../helpers/tracker-process.ts'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../plugins/app.ts'
+import { buildApp } from '../../app.ts'
 
 const dirs: string[] = []
 // Removed after every test's own clean-up, which may still save into them.

@@ -1,0 +1,78 @@
+import { constants } from 'node:buffer'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import sensible from '@fastify/sensible'
+import { MemoryPeerStore } from './lib/store/memory/memory-peer-store.ts'
+import adminRoutes from './routes/admin/index.ts'
+import { parseDeclaredQuery } from './routes/query.ts'
+import trackerRoutes from './routes/tracker/index.ts'
+import clientAddress, { trustedProxies } from './plugins/client-address.ts'
+import config, { loadConfig } from './plugins/config.ts'
+import metrics from './plugins/metrics.ts'
+import peerStore from './plugins/peer-store.ts'
+import { serverOptions } from './plugins/http-server.ts'
+import persistence from './plugins/persistence.ts'
+import requestCounters from './plugins/request-counters.ts'
+import udp from './plugins/udp.ts'
+
+export interface AppOptions {
+  /** Replaces process.env; tests pass their own settings. */
+  env?: Record<string, string | undefined>
+  /** Read `.env` when present (the production entry point does; tests do not). */
+  dotenv?: boolean
+  /** Fastify's logger option; by default JSON lines at the configured level. */
+  logger?: FastifyServerOptions['logger']
+  /** Human-readable logs (pino-pretty), for a terminal. */
+  prettyLogs?: boolean
+  /** Called after POST /shutdown has answered; by default the app closes itself. */
+  onShutdown?: (app: FastifyInstance) => void
+}
+
+/** Builds the tracker, ready to listen. Throws ConfigError for a bad setting. */
+export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
+  const settings = loadConfig(options.env ?? process.env, options.dotenv ?? false)
+  const proxies = trustedProxies(settings.TRACKER_TRUSTED_PROXIES)
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: settings.TRACKER_LOG_LEVEL,
+      ...(options.prettyLogs === true ? { transport: { target: 'pino-pretty' } } : {})
+    },
+    // Per-request logs would drown the log at tracker volumes; admin routes log their own.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: proxies.list.length > 0 ? proxies.list : false,
+    // Tracker routes read the raw query byte-exact (binary hashes): an object of every announce's
+    // parameters would be built, at about a microsecond, only to be dropped. Routes whose schema
+    // declares query parameters get them parsed (parseDeclaredQuery).
+    routerOptions: { querystringParser: () => ({}) },
+    return503OnClosing: true,
+    ...serverOptions(settings),
+    // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } }
+  })
+  app.server.maxConnections = settings.TRACKER_MAX_CONNECTIONS
+  app.addHook('onRoute', parseDeclaredQuery)
+  const store = new MemoryPeerStore({
+    peerTimeout: settings.TRACKER_PEER_TIMEOUT,
+    similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD
+  })
+
+  await app.register(config, { config: settings })
+  await app.register(sensible)
+  await app.register(requestCounters)
+  await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
+  await app.register(peerStore, { store })
+  await app.register(persistence, {
+    store,
+    file: settings.TRACKER_DATA_FILE,
+    interval: settings.TRACKER_SAVE_INTERVAL,
+    // A file is loaded as one string: V8's longest is a few bytes short of 512 MiB.
+    maxBytes: Math.min(settings.TRACKER_DATA_FILE_MAX_MB * 1024 * 1024, constants.MAX_STRING_LENGTH)
+  })
+  // Before the tracker routes: it hooks the announce and scrape routes as they are added.
+  await app.register(metrics)
+  // After persistence: closes first, so no UDP announce lands after the final save.
+  await app.register(udp)
+  await app.register(trackerRoutes)
+  const onShutdown = options.onShutdown ?? ((a: FastifyInstance) => { a.close().catch(err => a.log.error({ err }, 'close failed')) })
+  await app.register(adminRoutes, { onShutdown: () => onShutdown(app) })
+  return app
+}

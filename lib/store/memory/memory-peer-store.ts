@@ -1,0 +1,237 @@
+import { SimilarityIndex } from './hash-similarity.ts'
+import type { PeerFields } from './peer-table.ts'
+import { Swarms, type SwarmDelta } from './swarms.ts'
+import { TorrentIds } from './torrent-ids.ts'
+import type {
+  AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry, StatsQuery, TorrentInfo, TorrentSummary, Totals
+} from '../peer-store.ts'
+
+export interface MemoryPeerStoreOptions {
+  /** Seconds of silence after which a peer is dropped. */
+  peerTimeout: number
+  /** 0 turns hash similarity off. */
+  similarityThreshold: number
+  /** Seconds since the epoch; replaceable so that tests can move time. */
+  now?: () => number
+}
+
+const ZERO: ScrapeEntry = Object.freeze({ complete: 0, incomplete: 0, downloaded: 0 })
+
+/** All swarms of this process, in memory, by torrent id. */
+export class MemoryPeerStore implements PeerStore {
+  ids = new TorrentIds()
+  swarms = new Swarms()
+  /** Registered metadata and the hashes served as aliases, for the few torrents that have them. */
+  readonly info = new Map<number, TorrentInfo>()
+  readonly aliasesOf = new Map<number, string[]>()
+  /** Alias hash (hex) to the id of the torrent whose swarm serves it. */
+  readonly aliases = new Map<string, number>()
+  readonly peerTimeout: number
+  readonly now: () => number
+  private similar: SimilarityIndex
+  private readonly similarityThreshold: number
+  private readonly sweepEvery: number
+  private readonly delta: SwarmDelta = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
+  private readonly sums = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
+  private sweepCursor = 0
+
+  constructor (options: MemoryPeerStoreOptions) {
+    this.peerTimeout = options.peerTimeout
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
+    this.similarityThreshold = options.similarityThreshold
+    this.similar = new SimilarityIndex(options.similarityThreshold, this.ids)
+    // A touched swarm is swept at most this often, so expired peers leave replies quickly
+    // without the sweep's cost landing on every announce.
+    this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
+  }
+
+  /** Forgets every torrent, peer and alias: for a load that has to start over. */
+  clear (): void {
+    this.ids = new TorrentIds()
+    this.swarms = new Swarms()
+    this.similar = new SimilarityIndex(this.similarityThreshold, this.ids)
+    this.info.clear()
+    this.aliasesOf.clear()
+    this.aliases.clear()
+    for (const key of Object.keys(this.sums) as Array<keyof typeof this.sums>) this.sums[key] = 0
+    this.sweepCursor = 0
+  }
+
+  announce (req: AnnounceRequest): AnnounceResult {
+    const now = this.now()
+    const t = this.resolve(req.infoHash, true)
+    if (now - this.swarms.lastSweep[t] >= this.sweepEvery) this.swarms.expire(t, now - this.peerTimeout, now, this.delta)
+    const result = this.swarms.announce(t, req, now, this.delta)
+    this.applyDelta()
+    return result
+  }
+
+  scrape (infoHashes: Buffer[]): ScrapeEntry[] {
+    return infoHashes.map(hash => {
+      const t = this.resolve(hash, false)
+      if (t === -1) return ZERO
+      const complete = this.swarms.seeders(t)
+      const entry: ScrapeEntry = { complete, incomplete: this.swarms.peers(t) - complete, downloaded: this.swarms.completed[t] }
+      const name = this.info.get(t)?.name
+      if (name !== undefined) entry.name = name
+      return entry
+    })
+  }
+
+  setInfo (hex: string, info: TorrentInfo): 'added' | 'updated' {
+    const hash = Buffer.from(hex, 'hex')
+    let t = this.ids.get(hash)
+    if (t === -1) {
+      // A registered torrent stands on its own, even where it had been served as an alias.
+      this.dropAlias(hex)
+      t = this.create(hash)
+    }
+    const had = this.info.get(t)
+    this.info.set(t, { ...had, ...info })
+    return had === undefined ? 'added' : 'updated'
+  }
+
+  totals (): Totals {
+    const s = this.sums
+    return { torrents: this.ids.size, peers: s.peers, seeders: s.seeders, leechers: s.peers - s.seeders, completed: s.completed, uploaded: s.uploaded, downloaded: s.downloaded }
+  }
+
+  list (query: StatsQuery): { total: number, torrents: TorrentSummary[] } {
+    if (query.infoHash !== undefined) {
+      const t = this.aliases.get(query.infoHash) ?? this.ids.get(Buffer.from(query.infoHash, 'hex'))
+      return { total: t === -1 ? 0 : 1, torrents: t === -1 ? [] : [this.summary(t)] }
+    }
+    const page: TorrentSummary[] = []
+    let i = 0
+    const end = query.offset + query.limit
+    for (let t = 0; t < this.ids.end && i < end; t++) {
+      if (!this.ids.has(t)) continue
+      if (i++ >= query.offset) page.push(this.summary(t))
+    }
+    return { total: this.ids.size, torrents: page }
+  }
+
+  /**
+   * Sweeps up to `budget` torrent ids, resuming where the last call stopped, so that idle swarms
+   * lose their expired peers without any single call walking every torrent.
+   */
+  sweepStep (budget: number): void {
+    const now = this.now()
+    const cutoff = now - this.peerTimeout
+    for (let n = 0; n < budget; n++) {
+      if (this.sweepCursor >= this.ids.end) {
+        this.sweepCursor = 0
+        break
+      }
+      const t = this.sweepCursor++
+      if (!this.ids.has(t)) continue
+      this.swarms.expire(t, cutoff, now, this.delta)
+      if (this.disposable(t)) this.delete(t)
+    }
+    this.applyDelta()
+  }
+
+  /** Adds a torrent as read from the state file; returns its id for the peers to follow. */
+  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number, peers: number): number {
+    const hash = Buffer.from(hex, 'hex')
+    let t = this.ids.get(hash)
+    if (t === -1) t = this.create(hash)
+    // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
+    if (peers > 0) {
+      this.swarms.v4.select(t)
+      this.swarms.v4.reserve(peers)
+    }
+    if (info !== null) this.info.set(t, info)
+    this.sums.completed += completed - this.swarms.completed[t]
+    this.swarms.completed[t] = completed
+    return t
+  }
+
+  /** Adds a peer as read from the state file. */
+  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean): void {
+    this.swarms.restorePeer(t, endpoint, fields, seen, counted, this.delta)
+    this.applyDelta()
+  }
+
+  restoreAlias (alias: string, target: string): void {
+    const t = this.ids.get(Buffer.from(target, 'hex'))
+    if (t === -1 || this.ids.get(Buffer.from(alias, 'hex')) !== -1) return
+    this.addAlias(alias, t)
+  }
+
+  /** The torrent serving this hash: its own, or the one it is an alias of, or a new one; -1 if none. */
+  private resolve (hash: Buffer, create: boolean): number {
+    const own = this.ids.get(hash)
+    if (own !== -1) return own
+    const hex = hash.toString('hex')
+    const alias = this.aliases.get(hex)
+    if (alias !== undefined) return alias
+    const similar = this.similar.find(hash)
+    if (similar !== -1) {
+      if (create) this.addAlias(hex, similar)
+      return similar
+    }
+    return create ? this.create(hash) : -1
+  }
+
+  private addAlias (hex: string, t: number): void {
+    this.aliases.set(hex, t)
+    const list = this.aliasesOf.get(t)
+    if (list === undefined) this.aliasesOf.set(t, [hex])
+    else list.push(hex)
+  }
+
+  private create (hash: Buffer): number {
+    const t = this.ids.add(hash)
+    if (this.swarms.lastSweep.length < this.ids.capacity) this.swarms.grow(this.ids.capacity)
+    this.swarms.reset(t, this.now())
+    this.similar.add(t)
+    return t
+  }
+
+  /** Nothing here worth keeping: no peers, metadata, download count or aliases. */
+  private disposable (t: number): boolean {
+    return this.swarms.peers(t) === 0 && this.swarms.completed[t] === 0 && !this.info.has(t) && !this.aliasesOf.has(t)
+  }
+
+  private delete (t: number): void {
+    this.similar.delete(t)
+    this.ids.delete(t)
+  }
+
+  private dropAlias (hex: string): void {
+    const t = this.aliases.get(hex)
+    if (t === undefined) return
+    this.aliases.delete(hex)
+    const rest = (this.aliasesOf.get(t) ?? []).filter(a => a !== hex)
+    if (rest.length === 0) this.aliasesOf.delete(t)
+    else this.aliasesOf.set(t, rest)
+  }
+
+  private summary (t: number): TorrentSummary {
+    const swarms = this.swarms
+    const complete = swarms.seeders(t)
+    const { uploaded, downloaded } = swarms.transferred(t)
+    return {
+      info_hash: this.ids.hex(t),
+      info: this.info.get(t) ?? {},
+      complete,
+      incomplete: swarms.peers(t) - complete,
+      downloaded: swarms.completed[t],
+      uploaded,
+      downloaded_bytes: downloaded,
+      aliases: this.aliasesOf.get(t) ?? []
+    }
+  }
+
+  private applyDelta (): void {
+    const d = this.delta
+    const s = this.sums
+    s.peers += d.peers
+    s.seeders += d.seeders
+    s.completed += d.completed
+    s.uploaded += d.uploaded
+    s.downloaded += d.downloaded
+    d.peers = d.seeders = d.completed = d.uploaded = d.downloaded = 0
+  }
+}

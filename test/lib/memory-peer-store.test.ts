@@ -1,4 +1,0 @@
-import { MemoryPeerStore } from '../../lib/memory-peer-store.ts'
-import { peerStoreContract } from './peer-store-contract.ts'
-
-peerStoreContract('MemoryPeerStore', () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 }))

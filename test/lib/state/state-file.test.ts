@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
+import { EVENT_COMPLETED, EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
+import { CorruptStateError, loadState, serializeState } from '../../../lib/state/state-file.ts'
+
+const NOW = 1_800_000_000
+
+function newStore (): MemoryPeerStore {
+  return new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95, now: () => NOW })
+}
+
+function announce (hash: number, peer: number, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
+  const endpoint = peer % 4 === 0
+    ? Buffer.from([0x20, 0x01, 0x0d, 0xb8, ...Buffer.alloc(11), peer, 0x1a, 0xe1])
+    : Buffer.from([10, 0, hash, peer, 0x1a, 0xe1])
+  return {
+    infoHash: Buffer.alloc(20, hash),
+    peerId: Buffer.alloc(20, peer),
+    endpoint,
+    uploaded: peer * 1000,
+    downloaded: peer * 10,
+    left: peer % 3 === 0 ? 0 : 5000,
+    event: peer % 5 === 0 ? EVENT_COMPLETED : EVENT_NONE,
+    numwant: 0,
+    key: peer,
+    wantPeerIds: false,
+    wantOtherFamily: true,
+    ...extra
+  }
+}
+
+/** Ten torrents of a few IPv4 and IPv6 peers, one with metadata (a name beyond ASCII). */
+function filledStore (): MemoryPeerStore {
+  const store = newStore()
+  for (let t = 1; t <= 10; t++) for (let p = 1; p <= t; p++) store.announce(announce(t, p))
+  store.setInfo(Buffer.alloc(20, 3).toString('hex'), { name: 'Größe — ünïcode\u2028line', size: 42 })
+  return store
+}
+
+function text (store: MemoryPeerStore): string {
+  return [...serializeState(store)].join('')
+}
+
+/** What a user of the store sees: totals, the torrents' pages, and a scrape of every hash. */
+function view (store: MemoryPeerStore): unknown {
+  const page = store.list({ offset: 0, limit: 100 })
+  const hashes = page.torrents.map(t => Buffer.from(t.info_hash, 'hex'))
+  return { totals: store.totals(), torrents: [...page.torrents].sort((a, b) => a.info_hash.localeCompare(b.info_hash)), scrape: store.scrape(hashes) }
+}
+
+test('a saved state is written a torrent per line and loads back the same swarms', () => {
+  const original = filledStore()
+  const saved = text(original)
+  assert.equal(saved.split('\n').length, 10 + 3, 'header, ten torrent lines, aliases, final newline')
+  const loaded = newStore()
+  const report = loadState(saved, loaded)
+  assert.deepEqual(report, { torrents: 10, peers: 55, expired: 0, skipped: 0, reasons: {} })
+  assert.deepEqual(view(loaded), view(original))
+})
+
+test('the same state in other layouts (one line, a torrent split over lines) loads the same', () => {
+  const original = filledStore()
+  const saved = text(original)
+  const oneLine = saved.replaceAll('\n', '') + '\n'
+  // Valid JSON still, and the first lines look like serializeState's: a line-by-line reader
+  // would take the first half of this torrent for all of it.
+  const split = saved.replace(',"peers_info":[', '\n,"peers_info":[')
+  assert.doesNotThrow(() => JSON.parse(split))
+  const pretty = JSON.stringify(JSON.parse(saved), null, 2)
+  for (const layout of [oneLine, split, pretty]) {
+    const loaded = newStore()
+    assert.deepEqual(loadState(layout, loaded), { torrents: 10, peers: 55, expired: 0, skipped: 0, reasons: {} })
+    assert.deepEqual(view(loaded), view(original))
+  }
+})
+
+test('a state file cut short is corrupt and leaves the store empty, even after whole lines', () => {
+  const saved = text(filledStore())
+  const lines = saved.split('\n')
+  for (const cut of [lines.slice(0, 6).join('\n') + '\n', saved.slice(0, saved.length - 10)]) {
+    const store = newStore()
+    assert.throws(() => loadState(cut, store), CorruptStateError)
+    assert.deepEqual(store.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0, completed: 0, uploaded: 0, downloaded: 0 })
+  }
+})

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type PeerStore
+} from '../../../lib/store/peer-store.ts'
+
+/**
+ * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
+ * (the in-memory store now, a shared store later) so that front ends can rely on it.
+ */
+export function peerStoreContract (name: string, create: () => PeerStore): void {
+  const hash = Buffer.alloc(20, 7)
+  let next = 1
+  const req = (port: number, left: number, event: AnnounceEvent = EVENT_NONE, extra: Partial<AnnounceRequest> = {}): AnnounceRequest => ({
+    infoHash: hash,
+    peerId: Buffer.alloc(20, next++),
+    endpoint: Buffer.from([10, 0, 0, 1, port >> 8, port & 255]),
+    uploaded: 0,
+    downloaded: 0,
+    left,
+    event,
+    numwant: 50,
+    key: 0,
+    wantPeerIds: false,
+    wantOtherFamily: true,
+    ...extra
+  })
+
+  test(`${name}: a reply never contains the announcer and counts seeders and leechers`, async () => {
+    const store = create()
+    await store.announce(req(1, 0))
+    const r = await store.announce(req(2, 5))
+    assert.deepEqual([...r.peers], [10, 0, 0, 1, 0, 1])
+    assert.equal(r.complete, 1)
+    assert.equal(r.incomplete, 1)
+    const again = await store.announce(req(2, 5))
+    assert.equal(again.peers.length, 6)
+  })
+
+  test(`${name}: stopped removes, completed counts once per peer`, async () => {
+    const store = create()
+    await store.announce(req(1, 5))
+    assert.equal((await store.announce(req(1, 0, EVENT_COMPLETED))).downloaded, 1)
+    assert.equal((await store.announce(req(1, 0, EVENT_COMPLETED))).downloaded, 1)
+    const stopped = await store.announce(req(1, 0, EVENT_STOPPED))
+    assert.equal(stopped.complete + stopped.incomplete, 0)
+    assert.deepEqual(await store.scrape([hash, Buffer.alloc(20, 9)]), [
+      { complete: 0, incomplete: 0, downloaded: 1 },
+      { complete: 0, incomplete: 0, downloaded: 0 }
+    ])
+  })
+
+  test(`${name}: peer ids are returned in reply order when asked for`, async () => {
+    const store = create()
+    const first = req(1, 5)
+    await store.announce(first)
+    const r = await store.announce(req(2, 5, EVENT_NONE, { wantPeerIds: true }))
+    assert.deepEqual(r.peerIds, [first.peerId])
+  })
+
+  test(`${name}: a reply carries the other address family only when asked (HTTP yes, UDP no)`, async () => {
+    const store = create()
+    const v6 = Buffer.alloc(18)
+    v6.writeUInt16BE(0x2001, 0)
+    v6.writeUInt16BE(6881, 16)
+    await store.announce(req(0, 5, EVENT_NONE, { endpoint: v6 }))
+    await store.announce(req(1, 5))
+    const http = await store.announce(req(2, 5))
+    assert.deepEqual([...http.peers], [10, 0, 0, 1, 0, 1])
+    assert.deepEqual([...http.peers6], [...v6])
+    const udp = await store.announce(req(2, 5, EVENT_NONE, { wantOtherFamily: false }))
+    assert.deepEqual([...udp.peers], [10, 0, 0, 1, 0, 1])
+    assert.equal(udp.peers6.length, 0)
+    assert.equal(udp.incomplete, 3, 'counts still cover both families')
+  })
+
+  test(`${name}: metadata is added, then updated, and listed with totals`, async () => {
+    const store = create()
+    const hex = hash.toString('hex')
+    assert.equal(await store.setInfo(hex, { name: 'a' }), 'added')
+    assert.equal(await store.setInfo(hex, { size: 3 }), 'updated')
+    await store.announce(req(1, 0, EVENT_NONE, { uploaded: 10 }))
+    const page = await store.list({ limit: 10, offset: 0 })
+    assert.equal(page.total, 1)
+    assert.deepEqual(page.torrents[0].info, { name: 'a', size: 3 })
+    assert.deepEqual(await store.totals(), { torrents: 1, peers: 1, seeders: 1, leechers: 0, completed: 0, uploaded: 10, downloaded: 0 })
+    assert.equal((await store.scrape([hash]))[0].name, 'a')
+  })
+
+  test(`${name}: transfer totals follow re-announces and stops exactly, huge counters included`, async () => {
+    const store = create()
+    const big = 3 * 2 ** 40 + 777 // past 512 GiB: a store may round, but never drift
+    const peer = req(1, 5, EVENT_NONE, { uploaded: big, downloaded: 7 })
+    await store.announce(peer)
+    const first = await store.totals()
+    assert.ok(Math.abs(first.uploaded - big) < 1024, `uploaded ${first.uploaded}`)
+    assert.equal(first.downloaded, 7)
+    await store.announce({ ...peer, uploaded: big * 2, downloaded: 9 })
+    const second = await store.totals()
+    assert.ok(Math.abs(second.uploaded - big * 2) < 1024, `uploaded ${second.uploaded}`)
+    assert.equal(second.downloaded, 9)
+    await store.announce({ ...peer, event: EVENT_STOPPED })
+    const after = await store.totals()
+    assert.equal(after.uploaded, 0)
+    assert.equal(after.downloaded, 0)
+  })
+}
