@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { writeAtomic } from '../lib/state/atomic-write.ts'
-import { serializeState } from '../lib/state/state-file.ts'
+import { serializeState } from '../lib/state/state-writer.ts'
 import { announceFor, fillStore } from './fill-store.ts'
 
 const file = process.argv[2]
@@ -25,7 +25,7 @@ const delay = monitorEventLoopDelay({ resolution: 1 })
 delay.enable()
 setImmediate(keepAnnouncing)
 const started = performance.now()
-await writeAtomic(file, serializeState(store))
+await writeAtomic(file, serializeState(store.snapshot()))
 const saveMs = performance.now() - started
 saving = false
 delay.disable()

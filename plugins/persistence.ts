@@ -4,8 +4,10 @@ import { dirname, resolve } from 'node:path'
 import fp from 'fastify-plugin'
 import { removeLeftoverTemps, writeAtomic } from '../lib/state/atomic-write.ts'
 import { FileTooLargeError, NotRegularFileError, readBounded } from '../lib/state/read-bounded.ts'
-import type { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
-import { CorruptStateError, loadState, serializeState, stateText } from '../lib/state/state-file.ts'
+import type { PeerStore } from '../lib/store/peer-store.ts'
+import { CorruptStateError } from '../lib/state/state-format.ts'
+import { loadState, stateText } from '../lib/state/state-reader.ts'
+import { serializeState, serializeStateAsync } from '../lib/state/state-writer.ts'
 import { ConfigError } from './config.ts'
 
 export interface SaveResult {
@@ -34,7 +36,7 @@ declare module 'fastify' {
 }
 
 interface Options {
-  store: MemoryPeerStore
+  store: PeerStore
   file: string
   /** Seconds between periodic saves; 0 for none. */
   interval: number
@@ -77,8 +79,10 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
   async function run (): Promise<SaveResult> {
     if (status.blocked !== null) throw new Error(`not saving: ${status.blocked}`)
     const started = performance.now()
-    const totals = store.totals()
-    running = writeAtomic(file, serializeState(store)).then(bytes => ({
+    const totals = await store.totals()
+    const torrents = store.snapshot()
+    const chunks = Symbol.asyncIterator in torrents ? serializeStateAsync(torrents) : serializeState(torrents)
+    running = writeAtomic(file, chunks).then(bytes => ({
       file,
       bytes,
       torrents: totals.torrents,
@@ -118,7 +122,7 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
       return
     }
     try {
-      const report = loadState(text, store)
+      const report = await loadState(text, store)
       log.info({ torrents: report.torrents, peers: report.peers, expired: report.expired, skipped: report.skipped }, 'state loaded')
       if (report.skipped > 0) await keepCopy(report.skipped, report.reasons)
     } catch (err) {

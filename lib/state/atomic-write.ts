@@ -10,7 +10,7 @@ const FLUSH_AT = 1 << 18
  * or `kill -9` at any point leaves the previous file intact. Awaiting each write lets the event
  * loop serve requests between chunks, so a large state does not freeze the tracker.
  */
-export async function writeAtomic (file: string, chunks: Iterable<string>): Promise<number> {
+export async function writeAtomic (file: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<number> {
   const dir = dirname(file)
   const tmp = tempFileOf(file, process.pid)
   const handle = await open(tmp, 'w', 0o640)
@@ -18,7 +18,13 @@ export async function writeAtomic (file: string, chunks: Iterable<string>): Prom
   try {
     let pending: string[] = []
     let size = 0
-    for (const chunk of chunks) {
+    // One loop for both kinds: a synchronous source costs no promise per chunk.
+    const source = Symbol.asyncIterator in chunks ? chunks[Symbol.asyncIterator]() : chunks[Symbol.iterator]()
+    for (;;) {
+      const next = source.next()
+      const step = next instanceof Promise ? await next : next
+      if (step.done === true) break
+      const chunk = step.value
       pending.push(chunk)
       size += chunk.length
       if (size >= FLUSH_AT) {

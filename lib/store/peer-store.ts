@@ -88,6 +88,46 @@ export interface StatsQuery {
   infoHash?: string
 }
 
+/** One peer as a snapshot gives it and a restore takes it. */
+export interface PeerSnapshot {
+  /** 20 bytes. */
+  peerId: Buffer
+  /** Address (4 or 16 bytes) and port, the compact form. */
+  endpoint: Buffer
+  uploaded: number
+  downloaded: number
+  left: number
+  /** Seconds since the epoch of its last announce. */
+  seen: number
+  /** Digest of the client's key; 0 for none. */
+  key: number
+  /** Its completed download has been counted (it will not count again). */
+  counted: boolean
+}
+
+/** The peers of a snapshot, iterated once; `length` lets a store make room for them at once. */
+export interface PeerList extends Iterable<PeerSnapshot> {
+  readonly length: number
+}
+
+/** One torrent with everything a store keeps of it. */
+export interface TorrentSnapshot {
+  /** 40 lowercase hex digits. */
+  infoHash: string
+  info: TorrentInfo | null
+  completed: number
+  peers: PeerList
+  /** Hashes (hex) served by this torrent's swarm. */
+  aliases: string[]
+}
+
+export interface RestoreResult {
+  /** Peers added. */
+  peers: number
+  /** Peers left out: silent for longer than the store's peer timeout. */
+  expired: number
+}
+
 export interface PeerStore {
   /** Records the announce and answers with peers; the reply never contains the announcer. */
   announce: (request: AnnounceRequest) => AnnounceResult | Promise<AnnounceResult>
@@ -98,4 +138,17 @@ export interface PeerStore {
   totals: () => Totals | Promise<Totals>
   /** One page of torrents in a stable order, or the one torrent `infoHash` names. */
   list: (query: StatsQuery) => { total: number, torrents: TorrentSummary[] } | Promise<{ total: number, torrents: TorrentSummary[] }>
+  /**
+   * Every torrent, one at a time (the state file is written from this). The Buffers in a
+   * snapshot may be views into the store, valid until the iteration moves on.
+   */
+  snapshot: () => Iterable<TorrentSnapshot> | AsyncIterable<TorrentSnapshot>
+  /**
+   * Merges a torrent as a snapshot gives it: metadata over what is there, the larger completed
+   * count, the peers not already present nor expired, and its aliases (an alias that is a
+   * torrent of its own is left out).
+   */
+  restore: (torrent: TorrentSnapshot) => RestoreResult | Promise<RestoreResult>
+  /** Forgets every torrent, peer and alias. */
+  clear: () => void | Promise<void>
 }

@@ -253,7 +253,10 @@ test('a store that answers through promises is served as well (the route awaits 
     scrape: async (hashes) => await Promise.resolve(memory.scrape(hashes)),
     setInfo: async (hex, info) => memory.setInfo(hex, info),
     totals: async () => memory.totals(),
-    list: async (query) => memory.list(query)
+    list: async (query) => memory.list(query),
+    snapshot: () => memory.snapshot(),
+    restore: async (torrent) => memory.restore(torrent),
+    clear: async () => memory.clear()
   }
   const app = Fastify()
   await app.register(config, { config: loadConfig({}, false) })

@@ -1,9 +1,10 @@
 import { SimilarityIndex } from './hash-similarity.ts'
-import type { PeerFields } from './peer-table.ts'
+import { FLAG_COUNTED } from './peer-record.ts'
 import { Swarms, type SwarmDelta } from './swarms.ts'
 import { TorrentIds } from './torrent-ids.ts'
 import type {
-  AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry, StatsQuery, TorrentInfo, TorrentSummary, Totals
+  AnnounceRequest, AnnounceResult, PeerSnapshot, PeerStore, RestoreResult, ScrapeEntry, StatsQuery, TorrentInfo,
+  TorrentSnapshot, TorrentSummary, Totals
 } from '../peer-store.ts'
 
 export interface MemoryPeerStoreOptions {
@@ -131,32 +132,56 @@ export class MemoryPeerStore implements PeerStore {
     this.applyDelta()
   }
 
-  /** Adds a torrent as read from the state file; returns its id for the peers to follow. */
-  restoreTorrent (hex: string, info: TorrentInfo | null, completed: number, peers: number): number {
-    const hash = Buffer.from(hex, 'hex')
-    let t = this.ids.get(hash)
-    if (t === -1) t = this.create(hash)
-    // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
-    if (peers > 0) {
-      this.swarms.v4.select(t)
-      this.swarms.v4.reserve(peers)
+  * snapshot (): Generator<TorrentSnapshot> {
+    const { ids, swarms } = this
+    for (let t = 0; t < ids.end; t++) {
+      if (!ids.has(t)) continue
+      const peers: PeerSnapshot[] = []
+      for (const table of swarms.tables) {
+        if (table.countOf(t) === 0) continue
+        const swarm = table.open(t)
+        for (let s = 0; s < swarm.count; s++) {
+          peers.push({
+            peerId: swarm.peerId(s),
+            endpoint: swarm.endpoint(s),
+            uploaded: swarm.uploadedOf(s),
+            downloaded: swarm.downloadedOf(s),
+            left: swarm.leftOf(s),
+            seen: swarm.seenOf(s),
+            key: swarm.keyOf(s),
+            counted: (swarm.flagsOf(s) & FLAG_COUNTED) !== 0
+          })
+        }
+      }
+      yield { infoHash: ids.hex(t), info: this.info.get(t) ?? null, completed: swarms.completed[t], peers, aliases: this.aliasesOf.get(t) ?? [] }
     }
-    if (info !== null) this.info.set(t, info)
-    this.sums.completed += completed - this.swarms.completed[t]
-    this.swarms.completed[t] = completed
-    return t
   }
 
-  /** Adds a peer as read from the state file. */
-  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean): void {
-    this.swarms.restorePeer(t, endpoint, fields, seen, counted, this.delta)
+  restore (torrent: TorrentSnapshot): RestoreResult {
+    const hash = Buffer.from(torrent.infoHash, 'hex')
+    let t = this.ids.get(hash)
+    if (t === -1) {
+      this.dropAlias(torrent.infoHash)
+      t = this.create(hash)
+    }
+    if (torrent.info !== null) this.info.set(t, { ...this.info.get(t), ...torrent.info })
+    if (torrent.completed > this.swarms.completed[t]) {
+      this.sums.completed += torrent.completed - this.swarms.completed[t]
+      this.swarms.completed[t] = torrent.completed
+    }
+    const result = { peers: 0, expired: 0 }
+    const cutoff = this.now() - this.peerTimeout
+    // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
+    if (torrent.peers.length > 1) this.swarms.v4.open(t).reserve(torrent.peers.length)
+    for (const peer of torrent.peers) {
+      if (peer.seen < cutoff) result.expired++
+      else if (this.swarms.restorePeer(t, peer.endpoint, peer, peer.seen, peer.counted, this.delta)) result.peers++
+    }
     this.applyDelta()
-  }
-
-  restoreAlias (alias: string, target: string): void {
-    const t = this.ids.get(Buffer.from(target, 'hex'))
-    if (t === -1 || this.ids.get(Buffer.from(alias, 'hex')) !== -1) return
-    this.addAlias(alias, t)
+    for (const alias of torrent.aliases) {
+      if (!this.aliases.has(alias) && this.ids.get(Buffer.from(alias, 'hex')) === -1) this.addAlias(alias, t)
+    }
+    return result
   }
 
   /** The torrent serving this hash: its own, or the one it is an alias of, or a new one; -1 if none. */

@@ -1,4 +1,6 @@
-import { PeerTables, FLAG_COUNTED, storedCounter, type PeerFields } from './peer-table.ts'
+import { FLAG_COUNTED, storedCounter, type PeerFields } from './peer-record.ts'
+import { PeerTable } from './peer-table.ts'
+import type { SwarmPeers } from './swarm-peers.ts'
 import { grown } from './typed-array.ts'
 import { EVENT_COMPLETED, EVENT_STOPPED, type AnnounceRequest, type AnnounceResult } from '../peer-store.ts'
 
@@ -18,10 +20,10 @@ export interface SwarmDelta {
  * typed arrays per torrent, no object per torrent.
  */
 export class Swarms {
-  readonly v4 = new PeerTables(4)
-  readonly v6 = new PeerTables(16)
+  readonly v4 = new PeerTable(4)
+  readonly v6 = new PeerTable(16)
   /** Both, for the loops over a torrent's peers (no array built per call). */
-  readonly tables: readonly PeerTables[] = [this.v4, this.v6]
+  readonly tables: readonly PeerTable[] = [this.v4, this.v6]
   completed: Float64Array = new Float64Array(0)
   lastSweep: Uint32Array = new Uint32Array(0)
 
@@ -49,16 +51,15 @@ export class Swarms {
 
   announce (t: number, req: AnnounceRequest, now: number, delta: SwarmDelta): AnnounceResult {
     const v4 = req.endpoint.length === 6
-    const table = v4 ? this.v4 : this.v6
+    const peers = (v4 ? this.v4 : this.v6).open(t)
     const other = v4 ? this.v6 : this.v4
-    table.select(t)
-    let slot = table.find(req.endpoint, req.key)
+    let slot = peers.find(req.endpoint, req.key)
     const seedersBefore = this.seeders(t)
 
     // A download counts once per peer: on `completed`, or when a peer known as a leecher comes
     // back with nothing left (clients that stop right after finishing never send `completed`).
-    const finished = req.event === EVENT_COMPLETED || (req.left === 0 && slot !== -1 && slot >= table.seeders)
-    let flags = slot === -1 ? 0 : table.flagsOf(slot)
+    const finished = req.event === EVENT_COMPLETED || (req.left === 0 && slot !== -1 && slot >= peers.seeders)
+    let flags = slot === -1 ? 0 : peers.flagsOf(slot)
     if (finished && (flags & FLAG_COUNTED) === 0) {
       flags |= FLAG_COUNTED
       this.completed[t]++
@@ -67,8 +68,8 @@ export class Swarms {
 
     if (req.event === EVENT_STOPPED) {
       if (slot !== -1) {
-        this.forget(table, slot, delta)
-        table.remove(slot)
+        this.forget(peers, slot, delta)
+        peers.remove(slot)
         delta.peers--
       }
       delta.seeders += this.seeders(t) - seedersBefore
@@ -79,20 +80,19 @@ export class Swarms {
     const seeding = req.left === 0
     const ownIds = req.wantPeerIds ? [] : null
     const otherIds = req.wantPeerIds ? [] : null
-    const own = this.draw(table, seeding, req.numwant, slot, ownIds)
+    const own = draw(peers, seeding, req.numwant, slot, ownIds)
     let rest: Buffer = EMPTY
     if (req.wantOtherFamily && other.countOf(t) > 0) {
-      other.select(t)
-      rest = this.draw(other, seeding, req.numwant - own.length / table.endpointLength, -1, otherIds)
+      rest = draw(other.open(t), seeding, req.numwant - own.length / peers.endpointLength, -1, otherIds)
     }
 
     // The request carries every field a record keeps: no copy of it is made.
     if (slot === -1) {
-      table.add(req.endpoint, req, now, flags)
+      peers.add(req.endpoint, req, now, flags)
       delta.peers++
     } else {
-      this.forget(table, slot, delta)
-      slot = table.update(slot, req.endpoint, req, now, flags)
+      this.forget(peers, slot, delta)
+      slot = peers.update(slot, req.endpoint, req, now, flags)
     }
     delta.uploaded += storedCounter(req.uploaded)
     delta.downloaded += storedCounter(req.downloaded)
@@ -102,16 +102,16 @@ export class Swarms {
     return v4 ? this.result(t, own, rest, ids) : this.result(t, rest, own, ids)
   }
 
-  /** Adds a peer as read from the state file, keeping its last-seen time and counted flag. */
-  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean, delta: SwarmDelta): void {
-    const table = endpoint.length === 6 ? this.v4 : this.v6
-    table.select(t)
-    if (table.find(endpoint, fields.key) !== -1) return
-    table.add(endpoint, fields, seen, counted ? FLAG_COUNTED : 0)
+  /** Adds a peer as a snapshot holds it, keeping its last-seen time and counted flag; false if it was there. */
+  restorePeer (t: number, endpoint: Buffer, fields: PeerFields, seen: number, counted: boolean, delta: SwarmDelta): boolean {
+    const peers = (endpoint.length === 6 ? this.v4 : this.v6).open(t)
+    if (peers.find(endpoint, fields.key) !== -1) return false
+    peers.add(endpoint, fields, seen, counted ? FLAG_COUNTED : 0)
     delta.peers++
     delta.uploaded += storedCounter(fields.uploaded)
     delta.downloaded += storedCounter(fields.downloaded)
     if (fields.left === 0) delta.seeders++
+    return true
   }
 
   /** Drops peers of torrent `t` silent since before `cutoff`. */
@@ -119,8 +119,7 @@ export class Swarms {
     this.lastSweep[t] = now
     for (const table of this.tables) {
       if (table.countOf(t) === 0) continue
-      table.select(t)
-      const gone = table.expire(cutoff)
+      const gone = table.open(t).expire(cutoff)
       delta.peers -= gone.seeders + gone.leechers
       delta.seeders -= gone.seeders
       delta.uploaded -= gone.uploaded
@@ -134,34 +133,34 @@ export class Swarms {
     let downloaded = 0
     for (const table of this.tables) {
       if (table.countOf(t) === 0) continue
-      table.select(t)
-      for (let s = 0; s < table.count; s++) {
-        uploaded += table.uploadedOf(s)
-        downloaded += table.downloadedOf(s)
+      const peers = table.open(t)
+      for (let s = 0; s < peers.count; s++) {
+        uploaded += peers.uploadedOf(s)
+        downloaded += peers.downloadedOf(s)
       }
     }
     return { uploaded, downloaded }
   }
 
   /** Takes a peer's transfer counters out of the store's sums before it is updated or removed. */
-  private forget (table: PeerTables, slot: number, delta: SwarmDelta): void {
-    delta.uploaded -= table.uploadedOf(slot)
-    delta.downloaded -= table.downloadedOf(slot)
-  }
-
-  /** Seeders get leechers only; leechers get anyone. Acts on the table's selected torrent. */
-  private draw (table: PeerTables, seeding: boolean, want: number, skip: number, ids: Buffer[] | null): Buffer {
-    const from = seeding ? table.seeders : 0
-    const available = table.count - from - (skip >= from ? 1 : 0)
-    const n = Math.min(want, available)
-    if (n <= 0) return EMPTY
-    const out = Buffer.allocUnsafe(n * table.endpointLength)
-    const copied = table.sample(from, n, skip, out, 0, ids)
-    return copied === n ? out : out.subarray(0, copied * table.endpointLength)
+  private forget (peers: SwarmPeers, slot: number, delta: SwarmDelta): void {
+    delta.uploaded -= peers.uploadedOf(slot)
+    delta.downloaded -= peers.downloadedOf(slot)
   }
 
   private result (t: number, peers: Buffer, peers6: Buffer, ids: Buffer[] | null): AnnounceResult {
     const complete = this.seeders(t)
     return { complete, incomplete: this.peers(t) - complete, downloaded: this.completed[t], peers, peers6, peerIds: ids }
   }
+}
+
+/** Seeders get leechers only; leechers get anyone. */
+function draw (peers: SwarmPeers, seeding: boolean, want: number, skip: number, ids: Buffer[] | null): Buffer {
+  const from = seeding ? peers.seeders : 0
+  const available = peers.count - from - (skip >= from ? 1 : 0)
+  const n = Math.min(want, available)
+  if (n <= 0) return EMPTY
+  const out = Buffer.allocUnsafe(n * peers.endpointLength)
+  const copied = peers.sample(from, n, skip, out, 0, ids)
+  return copied === n ? out : out.subarray(0, copied * peers.endpointLength)
 }

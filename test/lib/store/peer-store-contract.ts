@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type PeerStore
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type PeerSnapshot, type PeerStore, type TorrentSnapshot
 } from '../../../lib/store/peer-store.ts'
+
+/** A snapshot as plain data: the Buffers a store lends are copied into hex. */
+export async function collect (store: PeerStore): Promise<unknown[]> {
+  const out: unknown[] = []
+  for await (const t of store.snapshot()) {
+    out.push({
+      ...t,
+      peers: [...t.peers].map(p => ({ ...p, peerId: p.peerId.toString('hex'), endpoint: p.endpoint.toString('hex') })).sort((a, b) => a.endpoint.localeCompare(b.endpoint)),
+      aliases: [...t.aliases].sort()
+    })
+  }
+  return out.sort((a, b) => (a as TorrentSnapshot).infoHash.localeCompare((b as TorrentSnapshot).infoHash))
+}
 
 /**
  * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
@@ -103,5 +116,48 @@ export function peerStoreContract (name: string, create: () => PeerStore): void 
     const after = await store.totals()
     assert.equal(after.uploaded, 0)
     assert.equal(after.downloaded, 0)
+  })
+
+  test(`${name}: snapshot then restore into an empty store gives the same store`, async () => {
+    const store = create()
+    const other = Buffer.alloc(20, 9)
+    await store.announce(req(1, 0, EVENT_COMPLETED, { key: 77, uploaded: 5, downloaded: 6 }))
+    await store.announce(req(2, 10))
+    await store.announce(req(3, 0, EVENT_NONE, { endpoint: Buffer.from([0x20, 0x01, 0x0d, 0xb8, ...Buffer.alloc(12, 1), 0x1a, 0xe1]) }))
+    await store.announce(req(4, 3, EVENT_NONE, { infoHash: other }))
+    await store.setInfo(hash.toString('hex'), { name: 'n', size: 9 })
+    const copy = create()
+    for await (const t of store.snapshot()) await copy.restore(t)
+    assert.deepEqual(await collect(copy), await collect(store))
+    assert.deepEqual(await copy.totals(), await store.totals())
+    assert.deepEqual(await copy.scrape([hash, other]), await store.scrape([hash, other]))
+    const first = (await collect(store))[0] as TorrentSnapshot
+    assert.equal(first.completed, 1)
+    assert.equal(first.peers.length, 3)
+    assert.deepEqual([...first.peers].map(p => p.counted).sort(), [false, false, true])
+    await copy.clear()
+    assert.deepEqual(await collect(copy), [])
+    assert.equal((await copy.totals()).torrents, 0)
+  })
+
+  test(`${name}: restore merges: no duplicate peer, the larger completed count, expired peers left out, aliases`, async () => {
+    const store = create()
+    const hex = hash.toString('hex')
+    const now = Math.floor(Date.now() / 1000)
+    const peer = (port: number, seen: number): PeerSnapshot => ({
+      peerId: Buffer.alloc(20, port), endpoint: Buffer.from([10, 0, 0, 2, 0, port]), uploaded: 1, downloaded: 2, left: port % 2, seen, key: 0, counted: false
+    })
+    const alias = 'ab'.repeat(20)
+    const first = await store.restore({ infoHash: hex, info: { name: 'a' }, completed: 5, peers: [peer(1, now), peer(2, 0)], aliases: [alias] })
+    assert.deepEqual(first, { peers: 1, expired: 1 })
+    const second = await store.restore({ infoHash: hex, info: { size: 3 }, completed: 2, peers: [peer(1, now), peer(3, now)], aliases: [hex] })
+    assert.deepEqual(second, { peers: 1, expired: 0 })
+    const [t] = await collect(store) as TorrentSnapshot[]
+    assert.equal(t.completed, 5)
+    assert.equal(t.peers.length, 2)
+    assert.deepEqual(t.info, { name: 'a', size: 3 })
+    assert.deepEqual(t.aliases, [alias], 'an alias that is the torrent itself is left out')
+    // The alias is served by the torrent's swarm.
+    assert.deepEqual(await store.scrape([Buffer.from(alias, 'hex')]), await store.scrape([hash]))
   })
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
 import { test } from 'node:test'
-import { PeerTables, storedCounter, type PeerFields } from '../../../lib/store/memory/peer-table.ts'
+import { storedCounter, type PeerFields } from '../../../lib/store/memory/peer-record.ts'
+import { PeerTable } from '../../../lib/store/memory/peer-table.ts'
+import type { SwarmPeers } from '../../../lib/store/memory/swarm-peers.ts'
 
 interface Model { key: number, left: number, seen: number }
 
@@ -19,7 +21,7 @@ function fields (m: Model, n: number): PeerFields {
 }
 
 /** Checks every stored peer against the model and the seeder partition. */
-function check (table: PeerTables, model: Map<number, Model>): void {
+function check (table: SwarmPeers, model: Map<number, Model>): void {
   assert.equal(table.count, model.size)
   let seeders = 0
   for (const [n, m] of model) {
@@ -38,9 +40,9 @@ function check (table: PeerTables, model: Map<number, Model>): void {
 
 for (const size of [10, 300]) {
   test(`random adds, updates, removals and expiry keep records, index and partition consistent (${size} peers)`, () => {
-    const table = new PeerTables(4)
-    table.grow(1)
-    table.select(0)
+    const family = new PeerTable(4)
+    family.grow(1)
+    const table = family.open(0)
     const model = new Map<number, Model>()
     let clock = 1000
     for (let step = 0; step < size * 20; step++) {
@@ -68,9 +70,9 @@ for (const size of [10, 300]) {
 }
 
 test('sample returns distinct peers from the requested range and never the skipped slot', () => {
-  const table = new PeerTables(4)
-  table.grow(1)
-  table.select(0)
+  const family = new PeerTable(4)
+  family.grow(1)
+  const table = family.open(0)
   for (let n = 0; n < 40; n++) table.add(endpoint(n), fields({ key: 0, left: n % 4 === 0 ? 0 : 5, seen: 1 }, n), 1, 0)
   for (let i = 0; i < 200; i++) {
     const want = randomInt(1, 45)
@@ -94,14 +96,14 @@ test('sample returns distinct peers from the requested range and never the skipp
 
 test('many swarms growing and shrinking side by side keep their own peers (shared slabs)', () => {
   const torrents = 40
-  const table = new PeerTables(4)
-  table.grow(torrents)
+  const family = new PeerTable(4)
+  family.grow(torrents)
   const models = Array.from({ length: torrents }, () => new Map<number, Model>())
   for (let step = 0; step < 20_000; step++) {
     const t = randomInt(torrents)
     // Some swarms get large (own buffer), most stay small; all churn.
     const n = randomInt(t % 8 === 0 ? 1500 : 30)
-    table.select(t)
+    const table = family.open(t)
     const slot = table.find(endpoint(n), 0)
     if (randomInt(3) !== 0) {
       const m = { key: 0, left: randomInt(2) === 0 ? 0 : 7, seen: step }
@@ -113,16 +115,13 @@ test('many swarms growing and shrinking side by side keep their own peers (share
       models[t].delete(n)
     }
   }
-  for (let t = 0; t < torrents; t++) {
-    table.select(t)
-    check(table, models[t])
-  }
+  for (let t = 0; t < torrents; t++) check(family.open(t), models[t])
 })
 
 test('transfer counters are exact below 512 GiB, within a KiB up to 512 TiB, and capped there', () => {
-  const table = new PeerTables(4)
-  table.grow(1)
-  table.select(0)
+  const family = new PeerTable(4)
+  family.grow(1)
+  const table = family.open(0)
   const cases = [0, 1, 2 ** 39 - 1, 2 ** 39, 2 ** 39 + 1023, 3.5 * 2 ** 40 + 12345, 2 ** 49 - 1024, 2 ** 52]
   cases.forEach((value, n) => {
     const slot = table.add(endpoint(n), { peerId: Buffer.alloc(20, n), key: 0, uploaded: value, downloaded: value, left: value }, 1000, 0)

@@ -22,7 +22,10 @@ function spyStore (fail = false): { store: PeerStore, announces: AnnounceRequest
     },
     setInfo: unused,
     totals: unused,
-    list: unused
+    list: unused,
+    snapshot: unused,
+    restore: unused,
+    clear: unused
   }
   return { store, announces, scrapes }
 }

@@ -1,56 +1,7 @@
 import { isAscii } from 'node:buffer'
-import { formatIp, parseIp } from '../bittorrent/ip-address.ts'
-import type { MemoryPeerStore } from '../store/memory/memory-peer-store.ts'
-import type { TorrentInfo } from '../store/peer-store.ts'
-import { FLAG_COUNTED, type PeerFields, type PeerTables } from '../store/memory/peer-table.ts'
-
-/**
- * The state file, in the seed's shape:
- *
- *   {"version": 1, "saved_at": ISO date,
- *    "torrents": {<hex info hash>: {"info": {...}, "peers_info": [peer...], "stats": {...}}},
- *    "aliases": {<hex alias>: <hex info hash>}}
- *
- * with each peer {"peer_id": hex, "ip", "port", "uploaded", "downloaded", "left", "last_seen"
- * (unix seconds), "key" (digest of the client's key, 0 for none), "counted" (its completion was
- * counted)}. The writer puts each torrent on a line of its own, which lets the loader parse the
- * file a line at a time.
- */
-export const STATE_VERSION = 1
-
-/** Serializes the store as a sequence of JSON text chunks, one torrent at a time. */
-export function * serializeState (store: MemoryPeerStore): Generator<string> {
-  yield `{"version":${STATE_VERSION},"saved_at":${JSON.stringify(new Date().toISOString())},"torrents":{`
-  let first = true
-  const { ids, swarms } = store
-  for (let t = 0; t < ids.end; t++) {
-    if (!ids.has(t)) continue
-    let out = `${first ? '\n' : '\n,'}"${ids.hex(t)}":{"info":${JSON.stringify(store.info.get(t) ?? {})},"peers_info":[`
-    first = false
-    let n = 0
-    for (const table of swarms.tables) {
-      if (table.countOf(t) === 0) continue
-      table.select(t)
-      for (let s = 0; s < table.count; s++) out += (n++ === 0 ? '' : ',') + peerJson(table, s)
-    }
-    const seeders = swarms.seeders(t)
-    out += `],"stats":{"completed":${swarms.completed[t]},"seeders":${seeders},"leechers":${swarms.peers(t) - seeders}}}`
-    yield out
-  }
-  const aliases: Record<string, string> = {}
-  for (const [alias, t] of store.aliases) aliases[alias] = ids.hex(t)
-  yield `\n},"aliases":${JSON.stringify(aliases)}}\n`
-}
-
-/** Peer `s` of the table's selected torrent. */
-function peerJson (table: PeerTables, s: number): string {
-  const ep = table.endpoint(s)
-  const addressLength = ep.length - 2
-  return `{"peer_id":"${table.peerId(s).toString('hex')}","ip":"${formatIp(ep.subarray(0, addressLength))}",` +
-    `"port":${ep.readUInt16BE(addressLength)},"uploaded":${table.uploadedOf(s)},"downloaded":${table.downloadedOf(s)},` +
-    `"left":${table.leftOf(s)},"last_seen":${table.seenOf(s)},"key":${table.keyOf(s)},` +
-    `"counted":${(table.flagsOf(s) & FLAG_COUNTED) !== 0}}`
-}
+import { parseIp } from '../bittorrent/ip-address.ts'
+import type { PeerList, PeerSnapshot, PeerStore, TorrentInfo } from '../store/peer-store.ts'
+import { CorruptStateError, STATE_VERSION } from './state-format.ts'
 
 export interface LoadReport {
   torrents: number
@@ -65,11 +16,6 @@ export interface LoadReport {
 function skip (report: LoadReport, reason: string): void {
   report.skipped++
   report.reasons[reason] = (report.reasons[reason] ?? 0) + 1
-}
-
-/** The file cannot be understood as a state file at all: it is kept aside, never overwritten. */
-export class CorruptStateError extends Error {
-  override name = 'CorruptStateError'
 }
 
 type Json = Record<string, unknown>
@@ -87,15 +33,16 @@ export function stateText (bytes: Buffer): string {
 }
 
 /**
- * Loads a state file's text into an empty store. Peers silent for longer than the store's
- * timeout are dropped; single malformed peers or torrents are skipped and counted.
+ * Loads a state file's text into an empty store, through its restore. Peers silent for longer
+ * than the store's timeout are left out; malformed peers, torrents and fields are skipped and
+ * counted by reason.
  */
-export function loadState (text: string, store: MemoryPeerStore): LoadReport {
+export async function loadState (text: string, store: PeerStore): Promise<LoadReport> {
   const lines = emptyReport()
-  if (loadByLine(text, store, lines)) return lines
+  if (await loadByLine(text, store, lines)) return lines
   // Not laid out as serializeState writes it (an earlier version, edited by hand, cut short):
   // start over from the whole text, so that the result is the same as for any other layout.
-  store.clear()
+  await store.clear()
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -107,8 +54,8 @@ export function loadState (text: string, store: MemoryPeerStore): LoadReport {
     throw new CorruptStateError(`unsupported version ${String(data.version)}`)
   }
   const report = emptyReport()
-  restoreTorrents(data.torrents, store, report)
-  restoreAliases(data.aliases, store, report)
+  await restoreTorrents(data.torrents, store, report)
+  await restoreAliases(data.aliases, store, report)
   return report
 }
 
@@ -124,7 +71,7 @@ const TORRENT_LINE_START = /^,?"[0-9a-f]{40}":\{/
  * peers costs a quarter of the load time (mostly garbage collection) and 200 MiB at the peak.
  * False, with part of the file loaded, as soon as a line is not what serializeState writes.
  */
-function loadByLine (text: string, store: MemoryPeerStore, report: LoadReport): boolean {
+async function loadByLine (text: string, store: PeerStore, report: LoadReport): Promise<boolean> {
   let end = text.indexOf('\n')
   if (end === -1 || !HEADER_LINE.test(text.slice(0, end))) return false
   for (;;) {
@@ -137,11 +84,11 @@ function loadByLine (text: string, store: MemoryPeerStore, report: LoadReport): 
         const tail = JSON.parse('{"torrents":{' + line) as Json
         // Only white space may follow.
         if (text.slice(end + 1).trim() !== '') return false
-        restoreAliases(tail.aliases, store, report)
+        await restoreAliases(tail.aliases, store, report)
         return true
       }
       if (!TORRENT_LINE_START.test(line) || !line.endsWith('}')) return false
-      restoreTorrents(JSON.parse('{' + (line.charCodeAt(0) === 44 ? line.slice(1) : line) + '}') as Json, store, report)
+      await restoreTorrents(JSON.parse('{' + (line.charCodeAt(0) === 44 ? line.slice(1) : line) + '}') as Json, store, report)
     } catch (err) {
       if (err instanceof SyntaxError) return false
       throw err
@@ -149,8 +96,7 @@ function loadByLine (text: string, store: MemoryPeerStore, report: LoadReport): 
   }
 }
 
-function restoreTorrents (torrents: Json, store: MemoryPeerStore, report: LoadReport): void {
-  const cutoff = store.now() - store.peerTimeout
+async function restoreTorrents (torrents: Json, store: PeerStore, report: LoadReport): Promise<void> {
   for (const key in torrents) {
     const entry = torrents[key]
     const hex = key.toLowerCase()
@@ -161,24 +107,47 @@ function restoreTorrents (torrents: Json, store: MemoryPeerStore, report: LoadRe
     if (stats.completed !== undefined && !isCount(stats.completed)) skip(report, 'stats.completed is not a count (reset to 0)')
     const peers = Array.isArray(entry.peers_info) ? entry.peers_info : []
     if (entry.peers_info !== undefined && !Array.isArray(entry.peers_info)) skip(report, 'peers_info is not a list')
-    const torrent = store.restoreTorrent(hex, readInfo(entry.info, report), isCount(stats.completed) ? stats.completed : 0, peers.length)
+    const pending = store.restore({
+      infoHash: hex,
+      info: readInfo(entry.info, report),
+      completed: isCount(stats.completed) ? stats.completed : 0,
+      peers: validPeers(peers, report),
+      aliases: []
+    })
+    const result = pending instanceof Promise ? await pending : pending
     report.torrents++
-    for (const peer of peers) {
-      const parsed = readPeer(peer, report)
-      if (parsed === null) continue
-      if (parsed.seen < cutoff) { report.expired++; continue }
-      store.restorePeer(torrent, parsed.endpoint, parsed, parsed.seen, parsed.counted)
-      report.peers++
+    report.peers += result.peers
+    report.expired += result.expired
+  }
+}
+
+/** The peers that read as peers, one at a time: each is consumed before the next is read. */
+function validPeers (peers: unknown[], report: LoadReport): PeerList {
+  return {
+    length: peers.length,
+    * [Symbol.iterator] () {
+      for (const peer of peers) {
+        const parsed = readPeer(peer, report)
+        if (parsed !== null) yield parsed
+      }
     }
   }
 }
 
-function restoreAliases (aliases: unknown, store: MemoryPeerStore, report: LoadReport): void {
+/** Aliases come after every torrent: each is added to its torrent, if the file had that torrent. */
+async function restoreAliases (aliases: unknown, store: PeerStore, report: LoadReport): Promise<void> {
   if (aliases === undefined) return
   if (!isObject(aliases)) { skip(report, 'aliases is not an object'); return }
   for (const [alias, target] of Object.entries(aliases)) {
-    if (HEX40.test(alias) && typeof target === 'string' && HEX40.test(target)) store.restoreAlias(alias, target)
-    else skip(report, 'alias is not a pair of 40-digit hex info hashes')
+    if (!HEX40.test(alias) || typeof target !== 'string' || !HEX40.test(target)) {
+      skip(report, 'alias is not a pair of 40-digit hex info hashes')
+      continue
+    }
+    if ((await store.list({ infoHash: target, limit: 1, offset: 0 })).total === 0) {
+      skip(report, 'alias of a torrent not in the file')
+      continue
+    }
+    await store.restore({ infoHash: target, info: null, completed: 0, peers: [], aliases: [alias] })
   }
 }
 
@@ -204,12 +173,12 @@ function readInfo (info: unknown, report: LoadReport): TorrentInfo | null {
   return out as TorrentInfo
 }
 
-// Peers are copied into the packed tables, so parsing can reuse these instead of allocating.
+// A store copies each restored peer before the next is read, so parsing reuses these.
 const scratchId = Buffer.alloc(20)
 const scratch4 = Buffer.alloc(6)
 const scratch6 = Buffer.alloc(18)
 
-function readPeer (peer: unknown, report: LoadReport): (PeerFields & { endpoint: Buffer, seen: number, counted: boolean }) | null {
+function readPeer (peer: unknown, report: LoadReport): PeerSnapshot | null {
   if (!isObject(peer)) { skip(report, 'peer is not an object'); return null }
   const address = typeof peer.ip === 'string' ? parseIp(peer.ip) : null
   if (address === null) { skip(report, 'peer ip is not an IP address'); return null }

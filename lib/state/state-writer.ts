@@ -1,0 +1,57 @@
+import { formatIp } from '../bittorrent/ip-address.ts'
+import type { PeerSnapshot, TorrentSnapshot } from '../store/peer-store.ts'
+import { STATE_VERSION } from './state-format.ts'
+
+/** The state file as a sequence of JSON text chunks: a header, a line per torrent, the aliases. */
+export function * serializeState (torrents: Iterable<TorrentSnapshot>): Generator<string> {
+  const aliases: Record<string, string> = {}
+  let first = true
+  yield header()
+  for (const torrent of torrents) {
+    yield torrentLine(torrent, first, aliases)
+    first = false
+  }
+  yield footer(aliases)
+}
+
+/** The same, from a store whose snapshot arrives asynchronously. */
+export async function * serializeStateAsync (torrents: AsyncIterable<TorrentSnapshot>): AsyncGenerator<string> {
+  const aliases: Record<string, string> = {}
+  let first = true
+  yield header()
+  for await (const torrent of torrents) {
+    yield torrentLine(torrent, first, aliases)
+    first = false
+  }
+  yield footer(aliases)
+}
+
+function header (): string {
+  return `{"version":${STATE_VERSION},"saved_at":${JSON.stringify(new Date().toISOString())},"torrents":{`
+}
+
+/** A torrent's line; its aliases go into `aliases`, written at the end. */
+function torrentLine (torrent: TorrentSnapshot, first: boolean, aliases: Record<string, string>): string {
+  let out = `${first ? '\n' : '\n,'}"${torrent.infoHash}":{"info":${JSON.stringify(torrent.info ?? {})},"peers_info":[`
+  let seeders = 0
+  let n = 0
+  for (const peer of torrent.peers) {
+    if (peer.left === 0) seeders++
+    out += (n++ === 0 ? '' : ',') + peerJson(peer)
+  }
+  out += `],"stats":{"completed":${torrent.completed},"seeders":${seeders},"leechers":${n - seeders}}}`
+  for (const alias of torrent.aliases) aliases[alias] = torrent.infoHash
+  return out
+}
+
+function footer (aliases: Record<string, string>): string {
+  return `\n},"aliases":${JSON.stringify(aliases)}}\n`
+}
+
+function peerJson (peer: PeerSnapshot): string {
+  const ep = peer.endpoint
+  const addressLength = ep.length - 2
+  return `{"peer_id":"${peer.peerId.toString('hex')}","ip":"${formatIp(ep.subarray(0, addressLength))}",` +
+    `"port":${ep.readUInt16BE(addressLength)},"uploaded":${peer.uploaded},"downloaded":${peer.downloaded},` +
+    `"left":${peer.left},"last_seen":${peer.seen},"key":${peer.key},"counted":${peer.counted}}`
+}
