@@ -6,7 +6,7 @@ import adminRoutes from './routes/admin/index.ts'
 import { parseDeclaredQuery } from './routes/query.ts'
 import trackerRoutes from './routes/tracker/index.ts'
 import clientAddress, { trustedProxies } from './plugins/client-address.ts'
-import config, { loadConfig } from './plugins/config.ts'
+import config, { loadConfig, unknownVariables } from './plugins/config.ts'
 import metrics from './plugins/metrics.ts'
 import peerStore from './plugins/peer-store.ts'
 import { serverOptions } from './plugins/http-server.ts'
@@ -48,6 +48,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } }
   })
+  for (const { name, closest } of unknownVariables(options.env ?? process.env)) {
+    app.log.warn({ variable: name, closest }, `${name} is not a setting of the tracker and is ignored${closest === null ? '' : `: did you mean ${closest}?`}`)
+  }
   app.server.maxConnections = settings.TRACKER_MAX_CONNECTIONS
   app.addHook('onRoute', parseDeclaredQuery)
   const store = new MemoryPeerStore({

@@ -1,48 +1,48 @@
+import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../app.ts'
 import { ConfigError } from '../plugins/config.ts'
 
 /**
- * Production entry point (systemd runs this): listens, and on SIGINT, SIGTERM or
- * POST /shutdown stops accepting, saves the state and exits 0. Exits 1 if the stop takes
- * longer than TRACKER_SHUTDOWN_TIMEOUT, 2 for a configuration mistake.
+ * Production entry point (systemd runs this). Exit status: 0 after a graceful stop (SIGTERM,
+ * SIGINT, POST /shutdown: no new connections, final save); 1 when the stop fails or outlasts
+ * TRACKER_SHUTDOWN_TIMEOUT, when the tracker cannot listen, or after an uncaught exception or
+ * unhandled rejection (a final save is attempted first); 2 for a configuration mistake, which
+ * the systemd unit does not restart (RestartPreventExitStatus=2).
  */
+const EXIT_CONFIG = 2
+
+let stopping: { close: () => void } | null = null
 let app: FastifyInstance
 try {
   app = await buildApp({
     dotenv: true,
     prettyLogs: process.stdout.isTTY,
-    onShutdown: () => { void stop('POST /shutdown') }
+    onShutdown: () => { stopping?.close() }
   })
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`tracker: ${err.message}\n`)
-    process.exit(2)
+    process.exit(EXIT_CONFIG)
   }
   throw err
 }
 
-let stopping = false
-async function stop (why: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  app.log.info({ why }, 'stopping')
-  const limit = setTimeout(() => {
-    app.log.error('graceful stop took too long: exiting')
-    process.exit(1)
-  }, app.config.TRACKER_SHUTDOWN_TIMEOUT * 1000)
-  limit.unref()
+stopping = closeWithGrace({
+  delay: app.config.TRACKER_SHUTDOWN_TIMEOUT * 1000,
+  logger: false,
+  onTimeout: () => app.log.error('graceful stop took too long: exiting'),
+  onSecondSignal: (signal) => app.log.error({ signal }, 'second signal during the stop: exiting')
+}, async ({ signal, err, manual }) => {
+  if (err !== undefined) app.log.fatal({ err }, 'uncaught error: saving the state, then exiting')
+  app.log.info({ why: signal ?? (manual === true ? 'POST /shutdown' : err !== undefined ? 'error' : 'exit') }, 'stopping')
   try {
     await app.close()
-    process.exit(0)
-  } catch (err) {
-    app.log.error({ err }, 'stop failed')
-    process.exit(1)
+  } catch (closeErr) {
+    app.log.error({ err: closeErr }, 'stop failed')
+    throw closeErr
   }
-}
-
-process.on('SIGINT', () => { void stop('SIGINT') })
-process.on('SIGTERM', () => { void stop('SIGTERM') })
+})
 
 try {
   await app.listen({ host: app.config.TRACKER_IP, port: app.config.TRACKER_PORT })

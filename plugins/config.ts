@@ -41,6 +41,51 @@ export function loadConfig (env: Record<string, string | undefined>, dotenv: boo
   return config
 }
 
+/** A TRACKER_* variable the tracker does not read, and the real one it is most likely meant to be. */
+export interface UnknownVariable {
+  name: string
+  closest: string | null
+}
+
+/**
+ * The TRACKER_* variables of `env` that are not settings: a misspelt name would otherwise be
+ * ignored without a word, and the default used in its place. Client-side variables of
+ * bin/add-torrent (TRACKER_URL) are known too.
+ */
+export function unknownVariables (env: Record<string, string | undefined>): UnknownVariable[] {
+  const known = Object.keys(configSchema.properties)
+  const others = new Set(['TRACKER_URL'])
+  return Object.keys(env)
+    .filter(name => name.startsWith('TRACKER_') && !known.includes(name) && !others.has(name))
+    .map(name => ({ name, closest: closest(name, known) }))
+}
+
+/** The known name fewest single-character edits away, if it is near enough to be a typo. */
+function closest (name: string, known: string[]): string | null {
+  let best: string | null = null
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const d = editDistance(name, candidate)
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : null
+}
+
+function editDistance (a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length]
+}
+
 export default fp<{ config: TrackerConfig }>(async (fastify, opts) => {
   fastify.decorate('config', opts.config)
 }, { name: 'config' })

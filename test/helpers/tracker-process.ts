@@ -16,8 +16,8 @@ export interface TrackerProcess {
 }
 
 /** Runs the production entry point `bin/tracker` on an ephemeral loopback port. */
-export async function spawnTracker (t: TestContext, env: Record<string, string>): Promise<TrackerProcess> {
-  const child = spawn(process.execPath, [trackerBin], {
+export async function spawnTracker (t: TestContext, env: Record<string, string>, nodeArgs: string[] = []): Promise<TrackerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, trackerBin], {
     env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: '0', TRACKER_UDP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })

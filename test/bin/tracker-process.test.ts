@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { announce, id, type RunningTracker } from '../helpers/tracker.ts'
+import { spawnTracker } from '../helpers/tracker-process.ts'
+
+/**
+ * A fault injected into the real process: a preloaded module that throws (or rejects) when the
+ * process gets SIGWINCH (or SIGURG), a signal nothing else in the tracker listens to.
+ */
+const fault = (kind: 'throw' | 'reject'): string =>
+  'data:text/javascript,' + encodeURIComponent(kind === 'throw'
+    ? "process.on('SIGWINCH', () => { throw new Error('injected fault') })"
+    : "process.on('SIGURG', () => { Promise.reject(new Error('injected rejection')) })")
+
+function stateFile (t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-crash-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'state.json')
+}
+
+const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
+
+for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as const) {
+  test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 30_000 }, async (t) => {
+    const file = stateFile(t)
+    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)])
+    const infoHash = id('crash')
+    await announce(at(tracker.url), { infoHash, peerId: id('p'), port: 6001 })
+    assert.equal(existsSync(file), false)
+    tracker.child.kill(signal)
+    assert.equal(await tracker.exited, 1)
+    const fatal = tracker.logs.find(l => l.level === 60)
+    assert.ok(fatal !== undefined, 'a fatal line')
+    assert.match(JSON.stringify(fatal.err), kind === 'throw' ? /injected fault/ : /injected rejection/)
+    const saved = JSON.parse(readFileSync(file, 'utf8'))
+    assert.equal(saved.torrents[infoHash.toString('hex')].peers_info.length, 1, 'the final save ran')
+  })
+}
+
+test('SIGTERM and SIGINT stop with a final save and status 0', { timeout: 30_000 }, async (t) => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const file = stateFile(t)
+    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+    await announce(at(tracker.url), { infoHash: id('stop'), peerId: id('p'), port: 6001 })
+    tracker.child.kill(signal)
+    assert.equal(await tracker.exited, 0, signal)
+    assert.equal(Object.keys(JSON.parse(readFileSync(file, 'utf8')).torrents).length, 1, signal)
+    assert.ok(tracker.logs.some(l => l.msg === 'stopping' && l.why === signal))
+  }
+})
