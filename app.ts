@@ -23,6 +23,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger']
   /** Human-readable logs (pino-pretty), for a terminal. */
   prettyLogs?: boolean
+  /** Seconds since the epoch for the swarms (peer expiry); tests move it instead of waiting. */
+  clock?: () => number
   /** Called after POST /shutdown has answered; by default the app closes itself. */
   onShutdown?: (app: FastifyInstance) => void
 }
@@ -55,7 +57,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   app.addHook('onRoute', parseDeclaredQuery)
   const store = new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
-    similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD
+    similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD,
+    now: options.clock
   })
 
   await app.register(config, { config: settings })

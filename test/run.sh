@@ -16,7 +16,7 @@ fi
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 set +e
-node --import tsx --test \
+node --import tsx --test --test-concurrency=3 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}"
 status=$?

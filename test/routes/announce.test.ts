@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { MemoryPeerStore } from '../../lib/store/memory/memory-peer-store.ts'
@@ -148,13 +147,18 @@ test('a peer that rotates its peer_id replaces its old entry (same key, or same 
 })
 
 test('peers silent for longer than the timeout disappear', async (t) => {
-  const tracker = await startTracker(t, { TRACKER_PEER_TIMEOUT: '2', TRACKER_ANNOUNCE_INTERVAL: '1', TRACKER_MIN_INTERVAL: '1' })
+  let now = 1_800_000_000
+  const tracker = await startTracker(t, {}, '127.0.0.1', { clock: () => now })
   const infoHash = id('hash')
   await announce(tracker, { infoHash, peerId: id('gone'), port: 6001 })
-  await sleep(3200)
+  await announce(tracker, { infoHash, peerId: id('stays'), port: 6003 })
+  now += 1000
+  await announce(tracker, { infoHash, peerId: id('stays'), port: 6003 })
+  now += 900
+  // 1900 s since the first peer's last announce, 900 since the second's: one is past 1800 s.
   const later = await announce(tracker, { infoHash, peerId: id('new'), port: 6002 })
-  assert.deepEqual(compactPeers(later.peers), [])
-  assert.equal(later.incomplete, 1)
+  assert.deepEqual(compactPeers(later.peers), ['127.0.0.1:6003'])
+  assert.equal(later.incomplete, 2)
 })
 
 test('a binary info_hash with 0x00, space, %, + and 0x80-0xFF bytes is kept byte-exact', async (t) => {
