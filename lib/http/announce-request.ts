@@ -34,7 +34,7 @@ export function parseAnnounceQuery (qs: string, limits: AnnounceLimits): Announc
   let downloaded = 0
   let left = -1
   let event: AnnounceEvent = EVENT_NONE
-  let numwant = limits.numwantDefault
+  let numwant = Math.min(limits.numwantDefault, limits.numwantMax)
   let key = 0
   let compact = true
   let noPeerId = false
@@ -45,7 +45,8 @@ export function parseAnnounceQuery (qs: string, limits: AnnounceLimits): Announc
     if (amp === -1) amp = qs.length
     let eq = qs.indexOf('=', i)
     if (eq === -1 || eq > amp) eq = amp
-    const v = eq + 1
+    // A bare name (no `=`) has an empty value, as `name=` has.
+    const v = eq === amp ? amp : eq + 1
     switch (qs.slice(i, eq)) {
       case 'info_hash': infoHash = hash20(qs, v, amp, 'info_hash'); break
       case 'peer_id': peerId = hash20(qs, v, amp, 'peer_id'); break

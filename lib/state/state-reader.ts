@@ -107,31 +107,39 @@ async function restoreTorrents (torrents: Json, store: PeerStore, report: LoadRe
     if (stats.completed !== undefined && !isCount(stats.completed)) skip(report, 'stats.completed is not a count (reset to 0)')
     const peers = Array.isArray(entry.peers_info) ? entry.peers_info : []
     if (entry.peers_info !== undefined && !Array.isArray(entry.peers_info)) skip(report, 'peers_info is not a list')
+    const valid = validPeers(peers, report)
     const pending = store.restore({
       infoHash: hex,
       info: readInfo(entry.info, report),
       completed: isCount(stats.completed) ? stats.completed : 0,
-      peers: validPeers(peers, report),
+      peers: valid,
       aliases: []
     })
     const result = pending instanceof Promise ? await pending : pending
     report.torrents++
     report.peers += result.peers
     report.expired += result.expired
+    // A peer the store already had: the same address and port, or the same key, listed twice.
+    for (let n = valid.read - result.peers - result.expired; n > 0; n--) skip(report, 'peer listed twice (same address and port, or key)')
   }
 }
 
 /** The peers that read as peers, one at a time: each is consumed before the next is read. */
-function validPeers (peers: unknown[], report: LoadReport): PeerList {
-  return {
+function validPeers (peers: unknown[], report: LoadReport): PeerList & { read: number } {
+  const list = {
     length: peers.length,
+    /** Peers handed to the store so far. */
+    read: 0,
     * [Symbol.iterator] () {
       for (const peer of peers) {
         const parsed = readPeer(peer, report)
-        if (parsed !== null) yield parsed
+        if (parsed === null) continue
+        list.read++
+        yield parsed
       }
     }
   }
+  return list
 }
 
 /** Aliases come after every torrent: each is added to its torrent, if the file had that torrent. */
@@ -194,7 +202,8 @@ function readPeer (peer: unknown, report: LoadReport): PeerSnapshot | null {
     skip(report, 'peer_id is not 20 bytes in hex')
     return null
   }
-  const seen = typeof peer.last_seen === 'number' && peer.last_seen >= 0 ? Math.floor(peer.last_seen) : -1
+  // Kept as 32-bit seconds: a larger number (a corrupted digit, 1e400) is no time it could hold.
+  const seen = typeof peer.last_seen === 'number' && peer.last_seen >= 0 && peer.last_seen < 2 ** 32 ? Math.floor(peer.last_seen) : -1
   if (seen < 0) { skip(report, 'peer last_seen is not a time'); return null }
   return {
     peerId: scratchId,

@@ -170,12 +170,15 @@ export class MemoryPeerStore implements PeerStore {
       this.swarms.completed[t] = torrent.completed
     }
     const result = { peers: 0, expired: 0 }
-    const cutoff = this.now() - this.peerTimeout
+    const now = this.now()
+    const cutoff = now - this.peerTimeout
     // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
     if (torrent.peers.length > 1) this.swarms.v4.open(t).reserve(torrent.peers.length)
     for (const peer of torrent.peers) {
+      // A peer seen "later than now" (a clock set back, an edited file) is taken as seen now:
+      // kept as it was, it would outlive the timeout.
       if (peer.seen < cutoff) result.expired++
-      else if (this.swarms.restorePeer(t, peer.endpoint, peer, peer.seen, peer.counted, this.delta)) result.peers++
+      else if (this.swarms.restorePeer(t, peer.endpoint, peer, Math.min(peer.seen, now), peer.counted, this.delta)) result.peers++
     }
     this.applyDelta()
     for (const alias of torrent.aliases) {

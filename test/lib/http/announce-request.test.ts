@@ -56,7 +56,9 @@ const valid: Array<[string, string, Partial<AnnounceQuery>, AnnounceLimits?]> = 
   ['ipv6 when allowed, percent-encoded', `${base}&ipv6=2001%3Adb8%3A%3A1`, { claimedIp: Buffer.from('20010db8000000000000000000000001', 'hex') }, { ...limits, allowIpParam: true }],
   ['the first address parameter wins', `${base}&ipv4=10.0.0.1&ip=10.0.0.2`, { claimedIp: Buffer.from([10, 0, 0, 1]) }, { ...limits, allowIpParam: true }],
   ['unknown parameters are ignored', `${base}&supportcrypto=1&corrupt=0&trackerid=x&&=&a`, {}],
-  ['a repeated parameter: the last wins', `${base}&port=7000`, { port: 7000 }]
+  ['a repeated parameter: the last wins', `${base}&port=7000`, { port: 7000 }],
+  ['the default numwant is capped too', base, { numwant: 2 }, { numwantDefault: 5, numwantMax: 2, allowIpParam: false }],
+  ['a bare compact or event is empty', `${base}&compact&event`, {}]
 ]
 
 for (const [name, qs, expected, lim] of valid) {
@@ -83,6 +85,9 @@ const invalid: Array<[string, string, string, AnnounceLimits?]> = [
   ['a negative port', base.replace('port=6881', 'port=-1'), 'port must not be negative'],
   ['a port that is not a number', base.replace('port=6881', 'port=http'), 'port is not a number'],
   ['an empty port', base.replace('port=6881', 'port='), 'port is empty'],
+  ['a bare left (no =) is empty, not 0', `info_hash=${hash}&peer_id=${peer}&port=6881&left`, 'left is empty'],
+  ['a bare port before a real one', `port&${base}`.replace('&port=6881', ''), 'port is empty'],
+  ['a bare info_hash', `${base}&info_hash`, 'info_hash must be 20 bytes, got 0'],
   ['a port with a sign', base.replace('port=6881', 'port=+1'), 'port is not a number'],
   ['left negative', base.replace('left=10', 'left=-5'), 'left must not be negative'],
   ['left with a decimal point', base.replace('left=10', 'left=1.5'), 'left is not a number'],

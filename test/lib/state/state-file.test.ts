@@ -104,3 +104,29 @@ test('save, load, save gives the same bytes: aliases, metadata, keys, counted fl
   const body = (s: string): string => s.replace(/"saved_at":"[^"]*"/, '')
   assert.equal(body(second), body(first))
 })
+
+test('a last_seen beyond 32 bits is no time, a peer listed twice is counted once, both among the skipped', async () => {
+  const peer = { peer_id: 'aa'.repeat(20), ip: '10.0.0.1', port: 6881, uploaded: 0, downloaded: 0, left: 1, last_seen: NOW }
+  const file = JSON.stringify({
+    version: 1,
+    torrents: {
+      ['ab'.repeat(20)]: {
+        info: {},
+        peers_info: [peer, { ...peer, port: 6882, last_seen: 2 ** 32 + NOW }, { ...peer, port: 6883, last_seen: 1e400 }, { ...peer }, { ...peer, port: 6884, last_seen: NOW + 100 }],
+        stats: { completed: 0 }
+      }
+    }
+  }).replace('1e+400', '1e400')
+  const store = newStore()
+  const report = await loadState(file, store)
+  assert.deepEqual(report, {
+    torrents: 1,
+    peers: 2,
+    expired: 0,
+    skipped: 3,
+    reasons: { 'peer last_seen is not a time': 2, 'peer listed twice (same address and port, or key)': 1 }
+  })
+  // A time later than now is taken as now, so the peer expires on time.
+  const [torrent] = [...store.snapshot()]
+  assert.deepEqual([...torrent.peers].map(p => p.seen), [NOW, NOW])
+})
