@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { test } from 'node:test'
 import { freePort } from '../helpers/free-port.ts'
@@ -86,11 +86,16 @@ test('behind nginx: real client addresses, forged headers ignored, admin routes 
       ['GET', '/stats'], ['GET', '/metrics'], ['GET', '/health'], ['GET', '/save_state'], ['POST', '/save_state'],
       ['POST', '/shutdown'], ['POST', '/add_torrent_info'], ['GET', '/'], ['POST', '/announce']
     ]
+    const torrentsBefore = (await tracker.app.inject({ url: '/stats' })).json().totals.torrents
     for (const [method, path] of routes) {
       const status = await send(nginx.url, method, path)
       assert.ok(status === 403 || status === 404, `${method} ${path} answered ${status}`)
     }
+    // Effects, not only statuses: a round trip after the refused requests, then nothing changed.
+    await get(nginx.url, announcePath({ infoHash, peerId: id('after'), port: 6050 }), { localAddress: '127.0.0.2' })
     assert.equal(tracker.app.server.listening, true, 'the tracker is still running')
+    assert.equal(existsSync(tracker.dataFile), false, 'no state save ran')
+    assert.equal((await tracker.app.inject({ url: '/stats' })).json().totals.torrents, torrentsBefore, 'no torrent registered')
   })
 
   await t.test('nginx keeps its connections to the tracker open', async () => {
