@@ -78,18 +78,8 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
 
   async function run (): Promise<SaveResult> {
     if (status.blocked !== null) throw new Error(`not saving: ${status.blocked}`)
-    const started = performance.now()
-    const totals = await store.totals()
-    const torrents = store.snapshot()
-    const chunks = Symbol.asyncIterator in torrents ? serializeStateAsync(torrents) : serializeState(torrents)
-    running = writeAtomic(file, chunks).then(bytes => ({
-      file,
-      bytes,
-      torrents: totals.torrents,
-      peers: totals.peers,
-      durationMs: Math.round(performance.now() - started),
-      savedAt: new Date().toISOString()
-    }))
+    // `running` is set before the first await: a save() arriving meanwhile must queue behind it.
+    running = write()
     try {
       const result = await running
       status.lastSave = result
@@ -103,6 +93,15 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
     } finally {
       running = null
     }
+  }
+
+  async function write (): Promise<SaveResult> {
+    const started = performance.now()
+    const totals = await store.totals()
+    const torrents = store.snapshot()
+    const chunks = Symbol.asyncIterator in torrents ? serializeStateAsync(torrents) : serializeState(torrents)
+    const bytes = await writeAtomic(file, chunks)
+    return { file, bytes, torrents: totals.torrents, peers: totals.peers, durationMs: Math.round(performance.now() - started), savedAt: new Date().toISOString() }
   }
 
   async function load (): Promise<void> {

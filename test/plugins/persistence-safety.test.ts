@@ -139,3 +139,16 @@ test('a clean state file leaves no copy and no warning', async (t) => {
   assert.deepEqual(readdirSync(dir), ['state.json'])
   assert.equal(logs.filter(l => (l.level as number) >= 40).length, 0)
 })
+
+test('saves asked for at the same moment run one at a time and all succeed', async (t) => {
+  const dir = tempDir()
+  const file = join(dir, 'state.json')
+  const { app } = await appWithLogs(t, { TRACKER_DATA_FILE: file })
+  for (let i = 0; i < 200; i++) {
+    await app.inject({ url: `/announce?info_hash=${'%01'.repeat(19)}%${(i % 200).toString(16).padStart(2, '0')}&peer_id=${'-qB4650-'.padEnd(20, 'x')}&port=${1000 + i}&left=5` })
+  }
+  const replies = await Promise.all(Array.from({ length: 6 }, async () => await app.inject({ method: 'POST', url: '/save_state' })))
+  for (const r of replies) assert.equal(r.statusCode, 200, r.body)
+  assert.equal(Object.keys(JSON.parse(readFileSync(file, 'utf8')).torrents).length, 200)
+  assert.deepEqual(readdirSync(dir).filter(f => f.endsWith('.tmp')), [])
+})
