@@ -130,3 +130,72 @@ test('a last_seen beyond 32 bits is no time, a peer listed twice is counted once
   const [torrent] = [...store.snapshot()]
   assert.deepEqual([...torrent.peers].map(p => p.seen), [NOW, NOW])
 })
+
+test('each kind of wrongly typed entry is dropped or reset under its own reason; the rest loads', async () => {
+  const good = { peer_id: 'aa'.repeat(20), ip: '10.0.0.1', port: 6881, uploaded: 1, downloaded: 2, left: 0, last_seen: NOW }
+  const text = JSON.stringify({
+    version: 1,
+    torrents: {
+      ['ab'.repeat(20)]: {
+        info: { name: 42, size: 1000, piece_length: 'x', comment: 1, created_by: 2, creation_date: -1, private: 'yes' },
+        peers_info: [
+          good, { ...good, port: 'x' }, { ...good, port: 0 }, { ...good, port: 65536 }, { ...good, ip: 'nowhere' }, 'peer', [1],
+          { ...good, port: 6883, uploaded: -5, downloaded: 1.5, left: 'all' }, { ...good, port: 6884, peer_id: 'short' },
+          { ...good, port: 6885, peer_id: 'zz'.repeat(20) }, { ...good, port: 6886, peer_id: 'x'.repeat(20), key: 3.5 },
+          { ...good, port: 6887, last_seen: -1 }, { ...good, port: 6888, last_seen: '1' }
+        ],
+        stats: { completed: 'many' }
+      },
+      ['ac'.repeat(20)]: { info: [], peers_info: {}, stats: [] },
+      ['AD'.repeat(20)]: { info: {}, peers_info: [], stats: { completed: 3 } },
+      'not-a-hash': { info: {}, peers_info: [], stats: {} },
+      ['cd'.repeat(20)]: []
+    },
+    aliases: { ['ef'.repeat(20)]: 12, short: 'ab'.repeat(20), ['ee'.repeat(20)]: '99'.repeat(20), ['ed'.repeat(20)]: 'ab'.repeat(20) }
+  })
+  const store = newStore()
+  const report = await loadState(text, store)
+  assert.deepEqual(report.reasons, {
+    'info.name has the wrong type': 1,
+    'info.piece_length has the wrong type': 1,
+    'info.comment has the wrong type': 1,
+    'info.created_by has the wrong type': 1,
+    'info.creation_date has the wrong type': 1,
+    'info.private has the wrong type': 1,
+    'stats.completed is not a count (reset to 0)': 1,
+    'peer port is not 1-65535': 3,
+    'peer ip is not an IP address': 1,
+    'peer is not an object': 2,
+    'peer uploaded is not a count (reset to 0)': 1,
+    'peer downloaded is not a count (reset to 0)': 1,
+    'peer left is not a count (reset to 0)': 1,
+    'peer_id is not 20 bytes in hex': 2,
+    'peer last_seen is not a time': 2,
+    'torrent info is not an object': 1,
+    'peers_info is not a list': 1,
+    'torrent stats is not an object': 1,
+    'torrent key is not a 40-digit hex info hash': 1,
+    'torrent entry is not an object': 1,
+    'alias is not a pair of 40-digit hex info hashes': 2,
+    'alias of a torrent not in the file': 1
+  })
+  assert.equal(report.skipped, Object.values(report.reasons).reduce((a, b) => a + b, 0))
+  assert.deepEqual({ torrents: report.torrents, peers: report.peers, expired: report.expired }, { torrents: 3, peers: 3, expired: 0 })
+  const torrents = [...store.snapshot()]
+  const first = torrents.find(t => t.infoHash === 'ab'.repeat(20))
+  assert.deepEqual(first?.info, { size: 1000 })
+  assert.equal(first?.completed, 0)
+  assert.deepEqual(first?.aliases, ['ed'.repeat(20)])
+  const reset = [...(first?.peers ?? [])].find(p => p.endpoint.readUInt16BE(4) === 6883)
+  assert.deepEqual([reset?.uploaded, reset?.downloaded, reset?.left], [0, 0, 0])
+  const raw = [...(first?.peers ?? [])].find(p => p.endpoint.readUInt16BE(4) === 6886)
+  assert.deepEqual([raw?.peerId.toString(), raw?.key], ['x'.repeat(20), 0], 'a 20-character peer id of an older file; a key that is no integer is none')
+  assert.equal(torrents.find(t => t.infoHash === 'ad'.repeat(20))?.completed, 3, 'upper-case hex keys are read')
+})
+
+test('a file of another version, or not an object of torrents, is corrupt', async () => {
+  for (const text of ['{"version":2,"torrents":{}}', '{"torrents":[]}', '[]', 'null', '{"version":1,"saved_at":"x","torrents":{\n"ab']) {
+    await assert.rejects(loadState(text, newStore()), CorruptStateError, text)
+  }
+  assert.equal((await loadState('{"torrents":{}}', newStore())).torrents, 0, 'a file without a version is of the first')
+})
