@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { isIPv4 } from 'node:net'
 import { test } from 'node:test'
-import { formatIp, parseIp } from '../../../lib/bittorrent/ip-address.ts'
+import { formatIp, isLoopback, parseIp } from '../../../lib/bittorrent/ip-address.ts'
 
 test('IPv4 text is accepted exactly when node:net accepts it, and read byte for byte', () => {
   const cases = [
@@ -40,4 +40,40 @@ test('IPv6 text, IPv4-mapped addresses included, keeps its meaning', () => {
   assert.equal(formatIp(parseIp('64:ff9b::192.0.2.33') as Buffer), '64:ff9b::c000:221')
   assert.equal(parseIp('2001:db8::1::2'), null)
   assert.equal(parseIp('::ffff:300.1.2.3'), null)
+})
+
+test('IPv6 addresses parse and format as RFC 5952 text, the longest run of zero groups shortened', () => {
+  const cases: Array<[string, string]> = [
+    ['::', '::'],
+    ['::1', '::1'],
+    ['1::', '1::'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2:3:4:5:6'],
+    ['2001:db8::1:2:3:4:5', '2001:db8:0:1:2:3:4:5'],
+    ['fe80::1%eth0', 'fe80::1'],
+    ['FE80::ABCD', 'fe80::abcd'],
+    ['0:0:0:0:0:1:0:0', '::1:0:0'],
+    ['1:0:0:2:0:0:0:3', '1:0:0:2::3']
+  ]
+  for (const [text, formatted] of cases) {
+    const bytes = parseIp(text)
+    assert.equal(bytes?.length, 16, text)
+    assert.equal(formatIp(bytes as Buffer), formatted, text)
+  }
+  // IPv4-mapped addresses become their 4 bytes; others with the same tail do not.
+  assert.deepEqual([...(parseIp('::ffff:1.2.3.4') as Buffer)], [1, 2, 3, 4])
+  assert.equal(parseIp('::fffe:1.2.3.4')?.length, 16)
+  assert.equal(parseIp('1::ffff:1.2.3.4')?.length, 16)
+  assert.equal(parseIp('::ff:1.2.3.4')?.length, 16)
+  for (const bad of ['1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', ':1:2:3:4:5:6:7', 'g::1', '12345::', '1:::2', '::1.2.3', 'fe80::1%']) {
+    assert.equal(parseIp(bad), null, bad)
+  }
+})
+
+test('isLoopback: 127.0.0.0/8 and ::1, mapped or not; nothing else', () => {
+  for (const yes of ['127.0.0.1', '127.255.0.3', '::1', '::ffff:127.0.0.2']) assert.equal(isLoopback(yes), true, yes)
+  for (const no of [undefined, '', '128.0.0.1', '10.127.0.1', '::2', '::ffff:10.0.0.1', '127.0.0', '0:0:0:0:0:0:0:2', 'localhost', '127.0.0.1.5']) {
+    assert.equal(isLoopback(no), false, String(no))
+  }
 })
