@@ -1,0 +1,66 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import type { RedisClient } from './redis-peer-store.ts'
+
+/**
+ * Connection settings for the hot path: a command to an unreachable Redis fails at once (no
+ * offline queue, no retries) and a stuck one within a second, so an announce is answered with a
+ * failure instead of hanging; the client keeps reconnecting in the background.
+ */
+const COMMON: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 1000,
+  connectTimeout: 2000,
+  lazyConnect: true,
+  enableAutoPipelining: true
+}
+
+/**
+ * A client for `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS), or
+ * `redis-cluster://host:port,host:port` (`rediss-cluster://` for TLS): the seed nodes of a
+ * Redis Cluster. Not connected yet: see connectRedis.
+ */
+export function createRedis (url: string): RedisClient {
+  const cluster = /^(rediss?)-cluster:\/\/(.*)$/.exec(url)
+  if (cluster === null) return new Redis(url, COMMON)
+  const tls = cluster[1] === 'rediss'
+  const auth = /^([^@]*)@/.exec(cluster[2])
+  const seeds = cluster[2].slice(auth === null ? 0 : auth[0].length).replace(/\/.*$/, '').split(',').filter(s => s !== '').map(seed => {
+    const { hostname, port } = new URL(`redis://${seed}`)
+    return { host: hostname.replace(/^\[|\]$/g, ''), port: port === '' ? 6379 : Number(port) }
+  })
+  if (seeds.length === 0) throw new Error('a redis-cluster:// URL needs at least one host:port')
+  const [user, password] = auth === null ? [] : decodeURIComponent(auth[1]).split(':')
+  return new Cluster(seeds, {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    redisOptions: {
+      ...COMMON,
+      ...(user !== undefined && user !== '' ? { username: user } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(tls ? { tls: {} } : {})
+    }
+  })
+}
+
+/** Connects, and checks that this Redis can hold swarms: eviction must never drop part of one. */
+export async function connectRedis (redis: RedisClient): Promise<{ warnings: string[] }> {
+  await redis.connect()
+  const warnings: string[] = []
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+  for (const node of nodes) {
+    let policy: string | undefined
+    try {
+      policy = ((await node.config('GET', 'maxmemory-policy')) as string[])[1]
+    } catch {
+      warnings.push('cannot read maxmemory-policy (CONFIG is not allowed): make sure it is noeviction')
+      continue
+    }
+    // volatile-* policies only evict keys with a time to live, which swarms never have.
+    if (policy !== undefined && policy.startsWith('allkeys-')) {
+      throw new Error(`Redis at ${node.options.host ?? ''}:${node.options.port ?? ''} has maxmemory-policy ${policy}, which could evict part of a swarm: set it to noeviction`)
+    }
+  }
+  return { warnings }
+}
