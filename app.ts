@@ -12,7 +12,10 @@ import peerStore from './plugins/peer-store.ts'
 import { serverOptions } from './plugins/http-server.ts'
 import persistence from './plugins/persistence.ts'
 import requestCounters from './plugins/request-counters.ts'
+import sharedStore, { openRedisStore } from './plugins/shared-store.ts'
 import udp from './plugins/udp.ts'
+import { ConnectionIds } from './lib/udp/connection-id.ts'
+import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
 
 export interface AppOptions {
   /** Replaces process.env; tests pass their own settings. */
@@ -27,9 +30,14 @@ export interface AppOptions {
   clock?: () => number
   /** Called after POST /shutdown has answered; by default the app closes itself. */
   onShutdown?: (app: FastifyInstance) => void
+  /** Milliseconds the shared store's lease lasts (TRACKER_STORE=redis); tests shorten it. */
+  leaseMs?: number
 }
 
-/** Builds the tracker, ready to listen. Throws ConfigError for a bad setting. */
+/**
+ * Builds the tracker, ready to listen. Throws ConfigError for a bad setting, StoreStartError
+ * when the shared store cannot be used.
+ */
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
   const settings = loadConfig(options.env ?? process.env, options.dotenv ?? false)
   const proxies = trustedProxies(settings.TRACKER_TRUSTED_PROXIES)
@@ -55,28 +63,46 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   }
   app.server.maxConnections = settings.TRACKER_MAX_CONNECTIONS
   app.addHook('onRoute', parseDeclaredQuery)
-  const store = new MemoryPeerStore({
+  let redisStore: RedisPeerStore | null = null
+  if (settings.TRACKER_STORE === 'redis') {
+    const opened = await openRedisStore(settings, options.clock)
+    redisStore = opened.store
+    for (const warning of opened.warnings) app.log.warn(warning)
+  }
+  const store = redisStore ?? new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
     similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD,
     now: options.clock
   })
+  const udpSecret = settings.TRACKER_UDP_SECRET
+  const ids = new ConnectionIds(udpSecret === '' ? {} : { secret: Buffer.from(udpSecret, 'hex') })
 
   await app.register(config, { config: settings })
   await app.register(sensible)
   await app.register(requestCounters)
   await app.register(clientAddress, { trusted: proxies.list.length > 0 ? proxies.blocks : null })
+  try {
+    await app.register(sharedStore, { store: redisStore, ids, staticUdpSecret: udpSecret !== '', leaseMs: options.leaseMs })
+  } catch (err) {
+    redisStore?.redis.disconnect()
+    throw err
+  }
   await app.register(peerStore, { store })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,
     interval: settings.TRACKER_SAVE_INTERVAL,
     // A file is loaded as one string: V8's longest is a few bytes short of 512 MiB.
-    maxBytes: Math.min(settings.TRACKER_DATA_FILE_MAX_MB * 1024 * 1024, constants.MAX_STRING_LENGTH)
+    maxBytes: Math.min(settings.TRACKER_DATA_FILE_MAX_MB * 1024 * 1024, constants.MAX_STRING_LENGTH),
+    // The first process on an empty Redis imports the file; the others find swarms there.
+    shared: redisStore === null
+      ? undefined
+      : { claimImport: async () => await redisStore.redis.set(`${redisStore.prefix}initialized`, new Date().toISOString(), 'NX') === 'OK' }
   })
   // Before the tracker routes: it hooks the announce and scrape routes as they are added.
   await app.register(metrics)
   // After persistence: closes first, so no UDP announce lands after the final save.
-  await app.register(udp)
+  await app.register(udp, { ids })
   await app.register(trackerRoutes)
   const onShutdown = options.onShutdown ?? ((a: FastifyInstance) => { a.close().catch(err => a.log.error({ err }, 'close failed')) })
   await app.register(adminRoutes, { onShutdown: () => onShutdown(app) })

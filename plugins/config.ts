@@ -38,6 +38,12 @@ export function loadConfig (env: Record<string, string | undefined>, dotenv: boo
   if (config.TRACKER_HEADERS_TIMEOUT > config.TRACKER_REQUEST_TIMEOUT) {
     throw new ConfigError('invalid configuration: TRACKER_HEADERS_TIMEOUT must not exceed TRACKER_REQUEST_TIMEOUT')
   }
+  if (config.TRACKER_STORE === 'redis' && config.TRACKER_HASH_SIMILARITY_THRESHOLD > 0 && config.TRACKER_HASH_SIMILARITY_THRESHOLD <= 14 / 15) {
+    throw new ConfigError('invalid configuration: with TRACKER_STORE=redis, TRACKER_HASH_SIMILARITY_THRESHOLD must be 0 (off) or above 0.9333 (all 15 compared digits equal, the default 0.95)')
+  }
+  if (config.TRACKER_STORE === 'memory' && config.TRACKER_WORKERS !== '1') {
+    throw new ConfigError('invalid configuration: TRACKER_WORKERS above 1 needs TRACKER_STORE=redis (each worker would keep swarms of its own)')
+  }
   return config
 }
 

@@ -1,5 +1,4 @@
 import fp from 'fastify-plugin'
-import type { MemoryPeerStore } from '../lib/store/memory/memory-peer-store.ts'
 import type { PeerStore } from '../lib/store/peer-store.ts'
 
 declare module 'fastify' {
@@ -12,8 +11,22 @@ declare module 'fastify' {
 /** Swarms swept per tick by the background expiry, which walks all torrents a slice at a time. */
 const SWEEP_BUDGET = 5000
 
-export default fp<{ store: MemoryPeerStore }>(async (fastify, { store }) => {
+/** A store whose idle swarms are swept a slice at a time. */
+export interface SweptStore extends PeerStore {
+  sweepStep: (budget: number) => void | Promise<void>
+}
+
+export default fp<{ store: SweptStore }>(async (fastify, { store }) => {
   fastify.decorate('peers', store)
-  const timer = setInterval(() => store.sweepStep(SWEEP_BUDGET), 1000).unref()
+  const log = fastify.log.child({ plugin: 'peer-store' })
+  let sweeping = false
+  // With a shared store one process sweeps for all (fastify.leader); a slow sweep is not stacked.
+  const timer = setInterval(() => {
+    if (sweeping || !fastify.leader()) return
+    const pending = store.sweepStep(SWEEP_BUDGET)
+    if (!(pending instanceof Promise)) return
+    sweeping = true
+    pending.catch((err: unknown) => log.warn({ err }, 'sweep failed')).finally(() => { sweeping = false })
+  }, 1000).unref()
   fastify.addHook('onClose', async () => clearInterval(timer))
-}, { name: 'peer-store' })
+}, { name: 'peer-store', dependencies: ['shared-store'] })

@@ -42,16 +42,23 @@ interface Options {
   interval: number
   /** Largest state file read at start, in bytes. */
   maxBytes: number
+  /**
+   * Set when the swarms live in a shared store, which keeps them itself: the file is imported
+   * only when this says the store is new, saves are exports (periodic ones by the lease holder
+   * alone), and there is no final save.
+   */
+  shared?: { claimImport: () => Promise<boolean> }
 }
 
-export default fp<Options>(async (fastify, { store, file: configured, interval, maxBytes }) => {
+export default fp<Options>(async (fastify, { store, file: configured, interval, maxBytes, shared }) => {
   const file = resolve(configured)
   const log = fastify.log.child({ plugin: 'persistence', file })
   const status: StateStatus = { lastSave: null, lastError: null, blocked: null }
 
   const leftovers = await removeLeftoverTemps(file)
   if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed the temporary files of saves interrupted by a crash')
-  await load()
+  if (shared === undefined || await shared.claimImport()) await load()
+  else log.info('the shared store is already in use: the state file is not imported')
 
   try {
     await access(dirname(file), constants.W_OK)
@@ -161,12 +168,14 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
   fastify.decorate('state', { save, status })
 
   if (interval > 0) {
-    const timer = setInterval(() => { save().catch(() => {}) }, interval * 1000).unref()
+    const timer = setInterval(() => {
+      if (shared === undefined || fastify.leader()) save().catch(() => {})
+    }, interval * 1000).unref()
     fastify.addHook('onClose', async () => clearInterval(timer))
   }
   // A failed final save fails the close, so the process exits non-zero and the operator sees it.
   fastify.addHook('onClose', async () => {
-    if (status.blocked !== null) return
+    if (status.blocked !== null || shared !== undefined) return
     await save()
   })
-}, { name: 'persistence', dependencies: ['peer-store'] })
+}, { name: 'persistence', dependencies: ['peer-store', 'shared-store'] })

@@ -1,7 +1,7 @@
 import { createSocket, type Socket, type SocketOptions } from 'node:dgram'
 import { isIPv6, type AddressInfo } from 'node:net'
 import fp from 'fastify-plugin'
-import { ConnectionIds } from '../lib/udp/connection-id.ts'
+import type { ConnectionIds } from '../lib/udp/connection-id.ts'
 import { UdpRequestHandler } from '../lib/udp/request-handler.ts'
 
 declare module 'fastify' {
@@ -31,13 +31,13 @@ const RECEIVE_BUFFER = 4 * 1024 * 1024
  * port HTTP actually got: so it binds once HTTP listens, which is also why a port-0 test server
  * has UDP on the same number. On `::` one socket takes IPv6 and, IPv4-mapped, IPv4.
  */
-export default fp(async (fastify) => {
+export default fp<{ ids: ConnectionIds }>(async (fastify, { ids }) => {
   const { config } = fastify
   const configured = config.TRACKER_UDP_PORT
   const log = fastify.log.child({ plugin: 'udp' })
   const handler = new UdpRequestHandler({
     store: fastify.peers,
-    ids: new ConnectionIds(),
+    ids,
     limits: {
       numwantDefault: config.TRACKER_NUMWANT_DEFAULT,
       numwantMax: config.TRACKER_NUMWANT_MAX,

@@ -5,7 +5,7 @@ import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
 import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis-peer-store.ts'
 import {
-  EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type AnnounceResult, type PeerStore
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type AnnounceResult
 } from '../../../lib/store/peer-store.ts'
 import { redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
 import { collect } from './peer-store-contract.ts'
@@ -122,7 +122,6 @@ async function run (redis: RedisClient, seed: number, ops: number): Promise<void
   await compareAll(`seed ${seed}, end`)
   assert.ok(replies > ops, `replies carried peers (${replies})`)
 }
-
 
 describe('Redis store against the memory store, same operations', { skip: redisMissing }, async () => {
   const server = await startRedis()

@@ -1,0 +1,112 @@
+import fp from 'fastify-plugin'
+import { connectRedis, createRedis } from '../lib/store/redis/connect.ts'
+import { Lease } from '../lib/store/redis/lease.ts'
+import { RedisPeerStore } from '../lib/store/redis/redis-peer-store.ts'
+import { sharedUdpSecrets } from '../lib/store/redis/udp-secrets.ts'
+import type { ConnectionIds } from '../lib/udp/connection-id.ts'
+import type { TrackerConfig } from './config-schema.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Whether this process runs the deployment's periodic jobs (always, with the memory store). */
+    leader: () => boolean
+    /** Why the swarms cannot be reached now, or null when they can. */
+    storeProblem: () => string | null
+  }
+}
+
+/** The store could not be opened at start: one line for the operator, exit status 1. */
+export class StoreStartError extends Error {
+  override name = 'StoreStartError'
+}
+
+/** Opens the Redis store of TRACKER_STORE=redis, checking the server before anything listens. */
+export async function openRedisStore (config: TrackerConfig, now?: () => number): Promise<{ store: RedisPeerStore, warnings: string[] }> {
+  let redis
+  try {
+    redis = createRedis(config.TRACKER_REDIS_URL)
+  } catch (err) {
+    throw new StoreStartError(`TRACKER_REDIS_URL: ${(err as Error).message}`)
+  }
+  // Reported by the plugin once running; before that, connectRedis rejects with the reason.
+  redis.on('error', () => {})
+  try {
+    const { warnings } = await connectRedis(redis)
+    const store = new RedisPeerStore({
+      redis,
+      prefix: config.TRACKER_REDIS_PREFIX,
+      peerTimeout: config.TRACKER_PEER_TIMEOUT,
+      similarity: config.TRACKER_HASH_SIMILARITY_THRESHOLD > 0,
+      now
+    })
+    return { store, warnings }
+  } catch (err) {
+    redis.disconnect()
+    throw new StoreStartError(`cannot use Redis at ${redactUrl(config.TRACKER_REDIS_URL)}: ${(err as Error).message}`)
+  }
+}
+
+function redactUrl (url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}
+
+interface Options {
+  store: RedisPeerStore | null
+  ids: ConnectionIds
+  /** A static UDP key (TRACKER_UDP_SECRET): nothing to share through Redis. */
+  staticUdpSecret: boolean
+  /** Milliseconds the lease lasts without renewal; tests shorten it. */
+  leaseMs?: number
+}
+
+/**
+ * What several tracker processes on one Redis coordinate: the lease that picks the one running
+ * periodic jobs, the shared UDP connection-id key, and the health of the connection.
+ */
+export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseMs = 15_000 }) => {
+  if (store === null) {
+    fastify.decorate('leader', () => true)
+    fastify.decorate('storeProblem', () => null)
+    return
+  }
+  const { redis, prefix } = store
+  const log = fastify.log.child({ plugin: 'shared-store' })
+  let lastError = ''
+  redis.on('error', (err: Error) => {
+    // Once per distinct failure, not once per reconnection attempt.
+    if (err.message !== lastError) log.error({ err }, 'Redis connection error')
+    lastError = err.message
+  })
+  redis.on('ready', () => {
+    if (lastError !== '') log.info('Redis connection restored')
+    lastError = ''
+  })
+
+  const lease = new Lease(redis, `${prefix}leader`, leaseMs)
+  fastify.decorate('leader', () => lease.held)
+  fastify.decorate('storeProblem', () => redis.status === 'ready' ? null : 'the shared store (Redis) is unreachable')
+
+  const syncUdp = async (): Promise<void> => {
+    if (staticUdpSecret) return
+    const { current, previous } = await sharedUdpSecrets(redis, `${prefix}udp`, lease.held)
+    ids.setSecrets(current, previous)
+  }
+  await lease.refresh()
+  await syncUdp()
+  if (lease.held) log.info('this process runs the periodic jobs (sweeps, exports)')
+
+  const leaseTimer = setInterval(() => {
+    const was = lease.held
+    void lease.refresh().then(held => {
+      if (held !== was) log.info(held ? 'took over the periodic jobs' : 'no longer runs the periodic jobs')
+    })
+  }, Math.max(100, Math.floor(leaseMs / 3))).unref()
+  const udpTimer = setInterval(() => { syncUdp().catch(() => {}) }, 30_000).unref()
+
+  fastify.addHook('onClose', async () => {
+    clearInterval(leaseTimer)
+    clearInterval(udpTimer)
+    await lease.release().catch(() => {})
+    await redis.quit().catch(() => { redis.disconnect() })
+  })
+}, { name: 'shared-store' })
