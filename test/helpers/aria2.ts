@@ -56,7 +56,8 @@ export interface Aria2 {
  * killed; the leecher seeds a moment after completing, because aria2 sends the `completed`
  * event only when it goes on to seed, and then exits.
  */
-export async function startAria2 (t: TestContext, fixture: TorrentFixture, role: 'seeder' | 'leecher', options: { dht: boolean }): Promise<Aria2> {
+/** `tracker` replaces the torrent's announce URL (to send this client to another tracker instance). */
+export async function startAria2 (t: TestContext, fixture: TorrentFixture, role: 'seeder' | 'leecher', options: { dht: boolean, tracker?: string }): Promise<Aria2> {
   const peerPort = await freePort('tcp')
   const dhtPort = await freePort('udp')
   const args = [
@@ -75,6 +76,7 @@ export async function startAria2 (t: TestContext, fixture: TorrentFixture, role:
     '--console-log-level=notice',
     // If the test process dies, aria2 stops by itself.
     `--stop-with-process=${process.pid}`,
+    ...(options.tracker === undefined ? [] : ['--bt-exclude-tracker=*', `--bt-tracker=${options.tracker}`]),
     ...(role === 'seeder'
       ? ['--check-integrity=true', '--seed-ratio=0.0']
       : ['--seed-time=0.02']),
