@@ -18,13 +18,14 @@ export interface Subject {
 }
 
 /** Starts one subject on 127.0.0.1:port (HTTP, and UDP where it has it) and waits until it answers. */
-export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[], nodeArgs: string[] = []): Promise<Subject> {
+/** `settings` adds TRACKER_* variables for our tracker (the shared store, workers). */
+export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[], nodeArgs: string[] = [], settings: Record<string, string> = {}): Promise<Subject> {
   let child: ChildProcess
   const env = { ...process.env, PORT: String(port) }
   switch (name) {
     case 'ours':
       child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tracker')], {
-        env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: String(port), TRACKER_LOG_LEVEL: 'warn', TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, `state-${port}.json`) },
+        env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: String(port), TRACKER_LOG_LEVEL: 'warn', TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, `state-${port}.json`), ...settings },
         stdio: ['ignore', 'ignore', 'inherit']
       })
       break
@@ -68,6 +69,14 @@ export function cpuSeconds (pid: number): number {
   // Fields after the command name, which sits in parentheses and may hold spaces.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return (Number(fields[11]) + Number(fields[12])) / clockTicks
+}
+/** cpuSeconds of a process and its children (a tracker's worker processes). */
+export function treeCpuSeconds (pid: number): number {
+  let children: number[] = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {}
+  return cpuSeconds(pid) + children.reduce((sum, child) => sum + cpuSeconds(child), 0)
 }
 const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
 

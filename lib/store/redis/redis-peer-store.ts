@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 import { ClientError } from '../../bittorrent/client-error.ts'
 import { storedCounter } from '../memory/peer-record.ts'
@@ -32,26 +32,25 @@ export class StoreUnavailableError extends ClientError {
 }
 
 const lua = (name: string): string => readFileSync(new URL(`lua/${name}.lua`, import.meta.url), 'utf8')
-const SWARM = lua('swarm')
-const SCRIPTS = {
-  trackerAnnounce: lua('announce'),
-  trackerTrim: lua('trim'),
-  trackerRestore: lua('restore'),
-  trackerSetInfo: lua('set-info'),
-  trackerAlias: lua('alias'),
-  trackerDump: lua('dump')
-}
+/** Each function of the library: its Lua body (lua/<name>.lua), and whether it only reads. */
+const FUNCTIONS = { announce: false, trim: false, restore: false, 'set-info': false, alias: false, dump: true }
+type FunctionName = keyof typeof FUNCTIONS
+const bodies = Object.entries(FUNCTIONS).map(([name, readOnly]) => {
+  const local = `fn_${name.replace('-', '_')}`
+  return `local function ${local} (KEYS, ARGV)\n  begin(KEYS)\n${lua(name)}end\n` +
+    `redis.register_function{function_name = '@_${name.replace('-', '_')}', callback = ${local}${readOnly ? ", flags = { 'no-writes' }" : ''}}\n`
+}).join('\n')
+/**
+ * The library is named after its own text, so trackers of different versions can share one
+ * Redis, each calling its own functions.
+ */
+const LIBRARY_NAME = `tracker_${createHash('sha1').update(lua('swarm') + bodies).digest('hex').slice(0, 12)}`
+const LIBRARY = `#!lua name=${LIBRARY_NAME}\n${lua('swarm')}\n${bodies.replaceAll('@', LIBRARY_NAME)}`
+const fn = (name: FunctionName): string => `${LIBRARY_NAME}_${name.replace('-', '_')}`
 
 type Arg = string | Buffer | number
-/** The scripts, as ioredis defines them on the client (EVALSHA, resent as EVAL after NOSCRIPT). */
-interface Scripts {
-  trackerAnnounceBuffer: (...args: Arg[]) => Promise<Buffer>
-  trackerTrim: (...args: Arg[]) => Promise<number>
-  trackerRestore: (...args: Arg[]) => Promise<[number, number, string]>
-  trackerSetInfo: (...args: Arg[]) => Promise<[number, string]>
-  trackerAlias: (...args: Arg[]) => Promise<number>
-  trackerDumpBuffer: (...args: Arg[]) => Promise<[Buffer[], Buffer | null, Buffer | null, Buffer | null, Buffer | null]>
-}
+/** ioredis makes a Buffer-reply variant of every command; its types leave out FCALL's. */
+interface BufferCommands { fcallBuffer: (...args: Arg[]) => Promise<Buffer> }
 
 const INFO_FIELDS: ReadonlyArray<keyof TorrentInfo> = ['name', 'size', 'piece_length', 'comment', 'created_by', 'creation_date', 'private']
 const INFO_HASH_FIELDS = INFO_FIELDS.map(f => `#i:${f}`)
@@ -77,10 +76,10 @@ export class RedisPeerStore implements PeerStore {
   readonly prefix: string
   readonly peerTimeout: number
   readonly now: () => number
-  private readonly scripts: Scripts
   private readonly similarity: boolean
   private readonly sweepEvery: number
   private readonly aliasCache = new Map<string, string>()
+  private loading: Promise<void> | null = null
   private sweepGroup = 0
   private sweepAfter = ''
 
@@ -91,10 +90,6 @@ export class RedisPeerStore implements PeerStore {
     this.similarity = options.similarity
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
     this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
-    for (const [name, body] of Object.entries(SCRIPTS)) {
-      if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys: 7, lua: SWARM + body })
-    }
-    this.scripts = this.redis as unknown as Scripts
   }
 
   async announce (req: AnnounceRequest): Promise<AnnounceResult> {
@@ -112,8 +107,9 @@ export class RedisPeerStore implements PeerStore {
     at = arg.writeDoubleBE(storedCounter(req.uploaded), at)
     at = arg.writeDoubleBE(storedCounter(req.downloaded), at)
     at = arg.writeDoubleBE(storedCounter(req.left), at)
-    randomBytes(8).copy(arg, at)
-    at += 8
+    // Where each family's window of peers starts: chosen here, so the function is deterministic.
+    at = arg.writeUInt32BE(Math.floor(Math.random() * 0x100000000), at)
+    at = arg.writeUInt32BE(Math.floor(Math.random() * 0x100000000), at)
     at += req.peerId.copy(arg, at, 0, PEER_ID_LENGTH)
     req.endpoint.copy(arg, at)
 
@@ -122,7 +118,7 @@ export class RedisPeerStore implements PeerStore {
     // At most: a stale alias dropped, a redirect followed, the call that answers.
     for (let attempt = 0; attempt < 3; attempt++) {
       const swarm = target ?? hex
-      const reply = await this.call(async () => await this.scripts.trackerAnnounceBuffer(...swarmKeys(this.prefix, swarm), arg, swarm, servedAs))
+      const reply = await this.call(async () => await this.fcallBuffer('announce', swarm, arg, swarm, servedAs))
       if (reply[0] === 0) return parseAnnounce(reply, v4, req.wantPeerIds && req.event !== EVENT_STOPPED)
       if (reply[0] === 1) {
         target = reply.toString('latin1', 1)
@@ -151,7 +147,7 @@ export class RedisPeerStore implements PeerStore {
     for (const name of INFO_FIELDS) {
       if (info[name] !== undefined) fields.push(name, JSON.stringify(info[name]))
     }
-    const [had, dropped] = await this.call(async () => await this.scripts.trackerSetInfo(...swarmKeys(this.prefix, hex), hex, this.now(), this.similarity ? 1 : 0, ...fields))
+    const [had, dropped] = await this.call(async () => await this.fcall<[number, string]>('set-info', hex, hex, this.now(), this.similarity ? 1 : 0, ...fields))
     await this.unlist(dropped, hex)
     return had === 1 ? 'updated' : 'added'
   }
@@ -203,7 +199,7 @@ export class RedisPeerStore implements PeerStore {
       const ids = groupKeys(this.prefix, groupName(this.sweepGroup)).ids
       const from = this.sweepAfter === '' ? '-' : `(${this.sweepAfter}`
       const batch = await this.call(async () => await this.redis.zrangebylex(ids, from, '+', 'LIMIT', 0, want))
-      await Promise.all(batch.map(async hex => await this.call(async () => await this.scripts.trackerTrim(...swarmKeys(this.prefix, hex), now, cutoff, hex))))
+      await Promise.all(batch.map(async hex => await this.call(async () => await this.fcall('trim', hex, now, cutoff, hex))))
       done += batch.length
       if (batch.length === want) {
         this.sweepAfter = batch[batch.length - 1]
@@ -231,7 +227,6 @@ export class RedisPeerStore implements PeerStore {
 
   async restore (torrent: TorrentSnapshot): Promise<RestoreResult> {
     const hex = torrent.infoHash
-    const keys = swarmKeys(this.prefix, hex)
     const now = this.now()
     const header = Buffer.allocUnsafe(17)
     header.writeUInt32BE(now >>> 0, 0)
@@ -240,7 +235,7 @@ export class RedisPeerStore implements PeerStore {
     header.writeUInt8(this.similarity ? 4 : 0, 16)
     const result = { peers: 0, expired: 0 }
     const send = async (batch: Buffer[]): Promise<void> => {
-      const [added, expired, dropped] = await this.call(async () => await this.scripts.trackerRestore(...keys, header, hex, Buffer.concat(batch)))
+      const [added, expired, dropped] = await this.call(async () => await this.fcall<[number, number, string]>('restore', hex, header, hex, Buffer.concat(batch)))
       await this.unlist(dropped, hex)
       result.peers += added
       result.expired += expired
@@ -259,11 +254,11 @@ export class RedisPeerStore implements PeerStore {
     if (torrent.info !== null) await this.setInfo(hex, torrent.info)
     for (const alias of torrent.aliases) {
       if (groupTag(alias) === groupTag(hex)) {
-        await this.call(async () => await this.scripts.trackerAlias(...keys, hex, alias, 'both'))
-      } else if (await this.call(async () => await this.scripts.trackerAlias(...swarmKeys(this.prefix, alias), hex, alias, 'link')) === 1) {
+        await this.call(async () => await this.fcall('alias', hex, hex, alias, 'both'))
+      } else if (await this.call(async () => await this.fcall('alias', alias, hex, alias, 'link')) === 1) {
         // Similar hashes share their first digits, so their group: only a file saved with a
         // lower similarity threshold has aliases elsewhere, linked in two steps.
-        await this.call(async () => await this.scripts.trackerAlias(...keys, hex, alias, 'list'))
+        await this.call(async () => await this.fcall('alias', hex, hex, alias, 'list'))
       }
     }
     this.aliasCache.clear()
@@ -293,7 +288,7 @@ export class RedisPeerStore implements PeerStore {
   private async unlist (target: string, alias: string): Promise<void> {
     this.aliasCache.delete(alias)
     if (target === '' || groupTag(target) === groupTag(alias)) return
-    await this.call(async () => await this.scripts.trackerAlias(...swarmKeys(this.prefix, target), target, alias, 'unlist'))
+    await this.call(async () => await this.fcall('alias', target, target, alias, 'unlist'))
   }
 
   private async scrapeOne (hex: string): Promise<ScrapeEntry> {
@@ -338,7 +333,7 @@ export class RedisPeerStore implements PeerStore {
 
   private async dump (hex: string): Promise<TorrentSnapshot | null> {
     const [[hash, , t4, , t6], aliases] = await this.call(async () => await Promise.all([
-      this.scripts.trackerDumpBuffer(...swarmKeys(this.prefix, hex)),
+      this.fcallBuffer('dump', hex) as unknown as Promise<[Buffer[], Buffer | null, Buffer | null, Buffer | null, Buffer | null]>,
       this.redis.hget(groupKeys(this.prefix, groupTag(hex)).hash, `l:${hex}`)
     ]))
     if (hash.length === 0) return null
@@ -368,6 +363,36 @@ export class RedisPeerStore implements PeerStore {
     return { infoHash: hex, info, completed: int(fields.get('#c')?.toString()), peers, aliases: aliases === null ? [] : aliases.split(',') }
   }
 
+  /** Calls a function of the library on the swarm of `hex` (its seven keys). */
+  private async fcall<T = number> (name: FunctionName, hex: string, ...args: Arg[]): Promise<T> {
+    return await this.loaded(async () => await this.redis.fcall(fn(name), 7, ...swarmKeys(this.prefix, hex), ...args) as T)
+  }
+
+  private async fcallBuffer (name: FunctionName, hex: string, ...args: Arg[]): Promise<Buffer> {
+    return await this.loaded(async () => await (this.redis as unknown as BufferCommands).fcallBuffer(fn(name), 7, ...swarmKeys(this.prefix, hex), ...args))
+  }
+
+  /**
+   * Runs `op`, loading the function library first if a node lacks it (a new server, a flushed
+   * one, a replica promoted before the library reached it) and trying once more.
+   */
+  private async loaded<T> (op: () => Promise<T>): Promise<T> {
+    try {
+      return await op()
+    } catch (err) {
+      if (!(err instanceof Error) || !/function not found|library not found/i.test(err.message)) throw err
+      // Calls failing together wait for one load.
+      this.loading ??= this.loadLibrary().finally(() => { this.loading = null })
+      await this.loading
+      return await op()
+    }
+  }
+
+  private async loadLibrary (): Promise<void> {
+    const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis]
+    await Promise.all(nodes.map(async node => await node.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY)))
+  }
+
   /** Runs a Redis operation; trouble reaching Redis becomes StoreUnavailableError. */
   private async call<T> (op: () => Promise<T>): Promise<T> {
     try {
@@ -381,7 +406,7 @@ export class RedisPeerStore implements PeerStore {
 
 /** An error raised by a script itself is a defect to log, not an outage to wait out. */
 function isScriptBug (err: unknown): boolean {
-  return err instanceof Error && err.name === 'ReplyError' && /(^ERR|user_script|Script attempted)/.test(err.message) && !/^(LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|BUSY|OOM)/.test(err.message)
+  return err instanceof Error && err.name === 'ReplyError' && /(^ERR|user_function|user_script|Script attempted)/.test(err.message) && !/^(LOADING|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|BUSY|OOM)/.test(err.message)
 }
 
 function parseAnnounce (reply: Buffer, v4: boolean, wantIds: boolean): AnnounceResult {

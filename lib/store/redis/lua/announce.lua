@@ -1,4 +1,4 @@
--- One announce, in one round trip. ARGV[1]: the packed request (see redis-peer-store.ts),
+-- One announce, in one round trip (a function of the library in swarm.lua). ARGV[1]: the packed request (see redis-peer-store.ts),
 -- ARGV[2]: this swarm's info hash (hex), ARGV[3]: the hash announced when it is an alias of
 -- this swarm, else ''. Reply: a status byte, then for 0 (done) the counts and peers;
 -- 1: unknown hash, served by the swarm whose hash follows; 2: the alias no longer holds.

@@ -1,20 +1,31 @@
--- Shared by every script that changes a swarm: the packed layout of one torrent, mirroring the
--- memory store (lib/store/memory/swarm-peers.ts) operation for operation.
+-- The tracker's Redis Function library: helpers shared by every function that changes a
+-- swarm, over the packed layout of one torrent, mirroring the memory store
+-- (lib/store/memory/swarm-peers.ts) operation for operation. Loaded once (FUNCTION LOAD), so the
+-- helpers are made once, not on every call as a script's would be.
 --
--- KEYS: 1 record hash, 2 IPv4 endpoints, 3 IPv4 last-seen times, 4 IPv6 endpoints,
--- 5 IPv6 times, 6 the group hash (totals, aliases, signatures), 7 the group's torrent index.
--- All carry the same hash tag, so one script touches one slot of a Redis Cluster.
+-- KEYS of every function: 1 record hash, 2 IPv4 endpoints, 3 IPv4 last-seen times, 4 IPv6
+-- endpoints, 5 IPv6 times, 6 the group hash (totals, aliases, signatures), 7 the group's torrent
+-- index. All carry the same hash tag, so a call touches one slot of a Redis Cluster.
 --
 -- Per family, slot i of the endpoint string holds the i-th peer's compact endpoint and slot i
 -- of the times string its last announce (u32). Seeders occupy slots [0, s), leechers [s, n);
 -- the strings may run past n (a tail no one reads). The record hash maps each endpoint to its
 -- record (REC), `k4:`/`k6:` + key to the endpoint holding that key, and `#`-fields to counters.
-local R, G, IDS = KEYS[1], KEYS[6], KEYS[7]
 local REC = '>I4c20i4Bddd' -- slot, peer id, key, flags (1: counted), uploaded, downloaded, left
-local F4 = { e = KEYS[2], t = KEYS[3], len = 6, nf = '#n4', sf = '#s4', kp = 'k4:' }
-local F6 = { e = KEYS[4], t = KEYS[5], len = 18, nf = '#n6', sf = '#s6', kp = 'k6:' }
--- Changes to the group's totals, written once at the end.
-local D = { peers = 0, seeders = 0, completed = 0, up = 0, down = 0, torrents = 0 }
+-- The keys of the call in progress (Redis runs one at a time), set by `begin`.
+local R, G, IDS, F4, F6, D
+-- The torrent an alias served, when the last create dropped one: the caller unlists it there
+-- if the target is in another group (aliases read from a state file may be).
+local DROPPED = ''
+
+local function begin (keys)
+  R, G, IDS = keys[1], keys[6], keys[7]
+  F4 = { e = keys[2], t = keys[3], len = 6, nf = '#n4', sf = '#s4', kp = 'k4:' }
+  F6 = { e = keys[4], t = keys[5], len = 18, nf = '#n6', sf = '#s6', kp = 'k6:' }
+  -- Changes to the group's totals, written once at the end.
+  D = { peers = 0, seeders = 0, completed = 0, up = 0, down = 0, torrents = 0 }
+  DROPPED = ''
+end
 
 local function call (...) return redis.call(...) end
 
@@ -136,10 +147,6 @@ local function unlist (target, alias)
   for a in string.gmatch(list, '%x+') do if a ~= alias then rest[#rest + 1] = a end end
   if #rest == 0 then call('HDEL', G, 'l:' .. target) else call('HSET', G, 'l:' .. target, table.concat(rest, ',')) end
 end
-
--- The torrent an alias served, when the last create dropped one: the caller unlists it there
--- if the target is in another group (aliases read from a state file may be).
-local DROPPED = ''
 
 local function dropAlias (hex)
   local target = call('HGET', G, 'a:' .. hex)
