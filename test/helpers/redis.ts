@@ -80,6 +80,19 @@ export async function startRedis (extra: string[] = []): Promise<RedisServer> {
   return server
 }
 
+/** The Redis Cluster slot of a key (CRC16 of the key or of its hash tag, modulo 16384). */
+export function calculateSlot (key: string): number {
+  const open = key.indexOf('{')
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1)
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key
+  let crc = 0
+  for (const byte of Buffer.from(hashed)) {
+    crc ^= byte << 8
+    for (let i = 0; i < 8; i++) crc = (crc & 0x8000) !== 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff
+  }
+  return crc % 16384
+}
+
 export interface RedisCluster {
   ports: number[]
   /** The seed-node URL the tracker takes. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Cluster, Redis } from 'ioredis'
 import { ClientError } from '../../bittorrent/client-error.ts'
 import { storedCounter } from '../memory/peer-record.ts'
@@ -80,6 +81,7 @@ export class RedisPeerStore implements PeerStore {
   private readonly sweepEvery: number
   private readonly aliasCache = new Map<string, string>()
   private loading: Promise<void> | null = null
+  private refreshing: Promise<void> | null = null
   private sweepGroup = 0
   private sweepAfter = ''
 
@@ -393,13 +395,30 @@ export class RedisPeerStore implements PeerStore {
     await Promise.all(nodes.map(async node => await node.call('FUNCTION', 'LOAD', 'REPLACE', LIBRARY)))
   }
 
-  /** Runs a Redis operation; trouble reaching Redis becomes StoreUnavailableError. */
+  /**
+   * Runs a Redis operation; trouble reaching Redis becomes StoreUnavailableError. While a
+   * Cluster moves a slot, commands batched with others for one node come back MOVED, ASK or
+   * TRYAGAIN instead of being redirected: they are tried again, after a fresh slot map for
+   * MOVED, for up to about a second.
+   */
   private async call<T> (op: () => Promise<T>): Promise<T> {
-    try {
-      return await op()
-    } catch (err) {
-      if (isScriptBug(err)) throw err
-      throw new StoreUnavailableError(err)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op()
+      } catch (err) {
+        // The last one: ioredis grouped commands by node under the slot map before the move.
+        const redirected = err instanceof Error && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) |^All keys in the pipeline should belong/.test(err.message)
+        if (redirected && attempt < 12) {
+          if (err.message.startsWith('MOVED') && 'refreshSlotsCache' in this.redis) {
+            this.refreshing ??= new Promise<void>(resolve => { (this.redis as Cluster).refreshSlotsCache(() => resolve()) }).finally(() => { this.refreshing = null })
+            await this.refreshing
+          }
+          await sleep(10 * attempt)
+          continue
+        }
+        if (isScriptBug(err)) throw err
+        throw new StoreUnavailableError(err)
+      }
     }
   }
 }
