@@ -37,4 +37,16 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
     assert.equal(await tracker.exited, 0)
     for (const pid of workers) assert.throws(() => process.kill(Number(pid), 0), 'worker gone')
   })
+
+  test('kill -9 of one tracker process loses nothing another one serves', { timeout: 30_000 }, async (t) => {
+    const env = { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `k${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0' }
+    const [a, b] = [await spawnTracker(t, env), await spawnTracker(t, env)]
+    const hash = randomBytes(20)
+    for (let i = 0; i < 5; i++) await announce(at(a.url), { infoHash: hash, peerId: id('k'), port: 7500 + i, left: i === 0 ? 0 : 10 })
+    a.child.kill('SIGKILL')
+    assert.equal(await a.exited, 'SIGKILL')
+    const reply = await announce(at(b.url), { infoHash: hash, peerId: id('k'), port: 7600, numwant: 50 })
+    assert.deepEqual([reply.complete, reply.incomplete], [1, 5])
+    assert.equal(Buffer.from(reply.peers as Uint8Array).length, 5 * 6, 'B hands out all five peers A took')
+  })
 })
