@@ -1,8 +1,10 @@
-import { after, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { after, describe, test } from 'node:test'
 import { randomBytes } from 'node:crypto'
 import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis-peer-store.ts'
 import { redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
+import { EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
 import { peerStoreContract } from './peer-store-contract.ts'
 
 const clients: RedisClient[] = []
@@ -22,6 +24,31 @@ describe('RedisPeerStore on one redis-server', { skip: redisMissing }, async () 
   const redis = await client(server.url)
   after(async () => { redis.disconnect(); await server.stop() })
   peerStoreContract('RedisPeerStore', storeOn(redis))
+})
+
+describe('two RedisPeerStores on one prefix (two tracker processes)', { skip: redisMissing }, async () => {
+  const server = await startRedis()
+  const redis = await client(server.url)
+  after(async () => { redis.disconnect(); await server.stop() })
+
+  test('two similar new hashes announced at once on two processes end in one swarm', async () => {
+    for (let round = 0; round < 20; round++) {
+      const prefix = `s${randomBytes(4).toString('hex')}:`
+      const [a, b] = [0, 1].map(() => new RedisPeerStore({ redis, prefix, peerTimeout: 1800, similarity: true }))
+      const first = randomBytes(20)
+      const second = Buffer.from(first)
+      second[7] ^= 0xff // a middle digit: the first 10 and last 5 hex digits stay equal
+      const peer = (hash: Buffer, n: number): AnnounceRequest => ({
+        infoHash: hash, peerId: randomBytes(20), endpoint: Buffer.from([10, 0, 0, n, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: EVENT_NONE, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true
+      })
+      await Promise.all([a.announce(peer(first, 1)), b.announce(peer(second, 2))])
+      const [fromA, fromB] = await Promise.all([a.announce(peer(first, 3)), b.announce(peer(second, 4))])
+      assert.equal(fromA.incomplete + fromB.incomplete, 3 + 4, 'each sees the other\'s peers: one swarm')
+      assert.equal((await a.totals()).torrents, 1)
+      const [summary] = (await b.list({ limit: 10, offset: 0 })).torrents
+      assert.equal(summary.aliases.length, 1)
+    }
+  })
 })
 
 describe('RedisPeerStore on a 3-master Redis Cluster', { skip: redisMissing }, async () => {
