@@ -3,6 +3,7 @@
  * stops it, prints the functions with the most self time and keeps the profile
  * (bench/<subject>-<load>.cpuprofile, which Chrome DevTools or speedscope show as a flame graph).
  * Usage: node --import tsx bench/profile.ts [keep-alive|close|scrape|udp] [seconds] [ours|ceiling|bittorrent-tracker]
+ * With TRACKER_STORE=redis (and TRACKER_REDIS_URL) in the environment, ours runs on that Redis.
  */
 import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -21,7 +22,8 @@ const hashesFile = join(dir, 'hashes.txt')
 writeFileSync(hashesFile, hashes.join('\n') + '\n')
 const port = 20000 + Math.floor(Math.random() * 10000)
 
-const subject = await startSubject(name, port, dir, hashes, ['--cpu-prof', '--cpu-prof-dir', dir])
+const shared = process.env.TRACKER_STORE === 'redis' ? { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: process.env.TRACKER_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}
+const subject = await startSubject(name, port, dir, hashes, ['--cpu-prof', '--cpu-prof-dir', dir], shared)
 let rate: number
 try {
   if (load === 'udp') {

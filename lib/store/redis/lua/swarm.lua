@@ -165,7 +165,9 @@ end
 -- A torrent of its own (never an alias any more), indexed for paging and similarity.
 local function create (hex, now, similar)
   dropAlias(hex)
-  call('HSET', R, '#t', now, '#c', 0)
+  -- Every counter now, so they head the record hash: while it is a listpack (up to 128
+  -- fields), a lookup walks it from the head, and a missing field walks all of it.
+  call('HSET', R, '#t', now, '#c', 0, '#n4', 0, '#s4', 0, '#n6', 0, '#s6', 0, '#u', 0, '#d', 0)
   call('ZADD', IDS, 0, hex)
   if similar then call('HSETNX', G, 's:' .. signature(hex), hex) end
   D.torrents = D.torrents + 1
