@@ -267,14 +267,17 @@ export class RedisPeerStore implements PeerStore {
     return result
   }
 
-  /** Forgets every key under the prefix, on every node. */
+  /**
+   * Forgets every torrent, peer and alias under the prefix, on every node: the keys with a hash
+   * tag. The deployment's own keys (lease, UDP key, import marker) stay.
+   */
   async clear (): Promise<void> {
     const nodes = 'nodes' in this.redis ? this.redis.nodes('master') : [this.redis]
     await this.call(async () => {
       for (const node of nodes) {
         let cursor = '0'
         do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000)
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${globEscape(this.prefix)}{*`, 'COUNT', 1000)
           cursor = next
           // One key per command: on a cluster node, keys of one reply may be in different slots.
           await Promise.all(keys.map(async key => await node.unlink(key)))
@@ -421,6 +424,11 @@ export class RedisPeerStore implements PeerStore {
       }
     }
   }
+}
+
+/** `text` matched literally in a SCAN pattern. */
+function globEscape (text: string): string {
+  return text.replace(/[*?[\]\\]/g, c => `\\${c}`)
 }
 
 /** An error raised by a script itself is a defect to log, not an outage to wait out. */

@@ -51,6 +51,28 @@ describe('two RedisPeerStores on one prefix (two tracker processes)', { skip: re
   })
 })
 
+describe('RedisPeerStore.clear on a shared Redis', { skip: redisMissing }, async () => {
+  const server = await startRedis()
+  const redis = await client(server.url)
+  after(async () => { redis.disconnect(); await server.stop() })
+
+  test('forgets the swarms under its prefix only: not the deployment\'s own keys, not another prefix', async () => {
+    const store = new RedisPeerStore({ redis, prefix: 'one*:', peerTimeout: 1800, similarity: true })
+    const other = new RedisPeerStore({ redis, prefix: 'one:', peerTimeout: 1800, similarity: true })
+    const peer = (n: number): AnnounceRequest => ({
+      infoHash: Buffer.alloc(20, n), peerId: randomBytes(20), endpoint: Buffer.from([10, 0, 0, n, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: EVENT_NONE, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true
+    })
+    for (let n = 1; n <= 20; n++) await Promise.all([store.announce(peer(n)), other.announce(peer(n))])
+    await redis.set('one*:initialized', 'yes')
+    await redis.set('one*:leader', 'me')
+    await store.clear()
+    assert.equal((await store.totals()).torrents, 0)
+    assert.equal((await other.totals()).torrents, 20, 'a prefix that the pattern would match unescaped is untouched')
+    assert.equal(await redis.get('one*:initialized'), 'yes')
+    assert.equal(await redis.get('one*:leader'), 'me')
+  })
+})
+
 describe('RedisPeerStore on a 3-master Redis Cluster', { skip: redisMissing }, async () => {
   const cluster = await startRedisCluster()
   const redis = await client(cluster.url)
