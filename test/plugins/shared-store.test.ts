@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApp } from '../../app.ts'
 import { ConfigError } from '../../plugins/config.ts'
 import { StoreStartError } from '../../plugins/shared-store.ts'
+import type { RedisPeerStore } from '../../lib/store/redis/redis-peer-store.ts'
 import { redisMissing, startRedis, type RedisServer } from '../helpers/redis.ts'
 import { announce, compactPeers, get, id, startTracker, type RunningTracker } from '../helpers/tracker.ts'
 import { UdpTestClient, readAnnounceReply } from '../helpers/udp.ts'
@@ -98,15 +99,21 @@ describe('several trackers on one Redis', { skip: redisMissing }, async () => {
     assert.equal((await stats(second)).totals.peers, 3, 'the second instance found the swarms in Redis')
   })
 
-  test('the periodic jobs move to another instance when their holder stops', async (t) => {
+  test('the periodic jobs move to another instance when their holder stops, or dies', async (t) => {
     const env = shared(prefix())
     const a = await startTracker(t, env, '127.0.0.1', { leaseMs: 600 })
     const b = await startTracker(t, env, '127.0.0.1', { leaseMs: 600 })
-    assert.equal(a.app.leader(), true)
-    assert.equal(b.app.leader(), false)
+    const c = await startTracker(t, env, '127.0.0.1', { leaseMs: 600 })
+    assert.deepEqual([a.app.leader(), b.app.leader(), c.app.leader()], [true, false, false])
     await a.app.close()
-    for (let i = 0; i < 50 && !b.app.leader(); i++) await sleep(50)
-    assert.equal(b.app.leader(), true)
+    for (let i = 0; i < 50 && !b.app.leader() && !c.app.leader(); i++) await sleep(50)
+    const next = b.app.leader() ? b : c
+    const last = next === b ? c : b
+    assert.equal(next.app.leader() !== last.app.leader(), true, 'one of the others took over')
+    // Dying, it cannot hand the lease over: the last one takes it when it runs out.
+    ;(next.app.peers as RedisPeerStore).redis.disconnect()
+    for (let i = 0; i < 50 && !last.app.leader(); i++) await sleep(50)
+    assert.equal(last.app.leader(), true)
   })
 })
 
