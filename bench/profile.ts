@@ -22,7 +22,7 @@ const hashesFile = join(dir, 'hashes.txt')
 writeFileSync(hashesFile, hashes.join('\n') + '\n')
 const port = 20000 + Math.floor(Math.random() * 10000)
 
-const shared = process.env.TRACKER_STORE === 'redis' ? { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: process.env.TRACKER_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}
+const shared: Record<string, string> = process.env.TRACKER_STORE === 'redis' ? { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: process.env.TRACKER_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}
 const subject = await startSubject(name, port, dir, hashes, ['--cpu-prof', '--cpu-prof-dir', dir], shared)
 let rate: number
 try {

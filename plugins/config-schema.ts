@@ -35,6 +35,7 @@ export const configSchema = Type.Object({
   TRACKER_STORE: Type.Unsafe<'memory' | 'redis'>({ type: 'string', enum: ['memory', 'redis'], default: 'memory', description: 'Where swarms live: `memory` (this process) or `redis` (shared by every tracker process using the same Redis).' }),
   TRACKER_REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379', description: 'Redis or Valkey for TRACKER_STORE=redis: `redis://[user:password@]host:port[/db]`, `rediss://` for TLS, `redis-cluster://host:port,host:port` for Redis Cluster seed nodes.' }),
   TRACKER_REDIS_PREFIX: Type.String({ default: 'trk:', description: 'Prefix of every Redis key, so several trackers can share one Redis.' }),
+  TRACKER_REDIS_TIMEOUT: Type.Integer({ default: 1000, minimum: 10, description: 'Milliseconds a Redis command may take before the announce waiting on it gets a failure.' }),
   TRACKER_UDP_SECRET: Type.String({ default: '', pattern: '^([0-9a-fA-F]{32})?$', description: 'UDP connection-id key, 32 hex digits, the same on every instance; empty: random per process, or shared and rotated through Redis with TRACKER_STORE=redis.' }),
   TRACKER_WORKERS: Type.String({ default: '1', pattern: '^([1-9][0-9]*|auto)$', description: 'Worker processes sharing the HTTP and UDP ports (`auto`: one per core); more than 1 needs TRACKER_STORE=redis.' }),
   TRACKER_LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info', description: 'Log level (fatal, error, warn, info, debug, trace, silent).' })

@@ -24,7 +24,7 @@ export class StoreStartError extends Error {
 export async function openRedisStore (config: TrackerConfig, now?: () => number): Promise<{ store: RedisPeerStore, warnings: string[] }> {
   let redis
   try {
-    redis = createRedis(config.TRACKER_REDIS_URL)
+    redis = createRedis(config.TRACKER_REDIS_URL, config.TRACKER_REDIS_TIMEOUT)
   } catch (err) {
     throw new StoreStartError(`TRACKER_REDIS_URL: ${(err as Error).message}`)
   }

@@ -149,6 +149,11 @@ export interface PeerStore {
    * torrent of its own is left out).
    */
   restore: (torrent: TorrentSnapshot) => RestoreResult | Promise<RestoreResult>
+  /** Unregisters a torrent: it goes with its peers, metadata, counts and aliases; false if unknown. */
+  remove: (hexHash: string) => boolean | Promise<boolean>
   /** Forgets every torrent, peer and alias. */
   clear: () => void | Promise<void>
 }
+
+/** What a store answers for a hash it does not track when only registered torrents are (whitelist). */
+export const UNREGISTERED = 'unregistered torrent'

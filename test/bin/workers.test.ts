@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { redisMissing, startRedis } from '../helpers/redis.ts'
+import { TEST_TIMEOUT_ENV, redisMissing, startRedis } from '../helpers/redis.ts'
 import { announce, id, type RunningTracker } from '../helpers/tracker.ts'
 import { spawnTracker, trackerBin } from '../helpers/tracker-process.ts'
 
@@ -22,7 +22,7 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
 
   test('two workers share the port and the swarms; SIGTERM stops both, status 0', { timeout: 30_000 }, async (t) => {
     const tracker = await spawnTracker(t, {
-      TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `w${randomBytes(4).toString('hex')}:`, TRACKER_WORKERS: '2', TRACKER_SAVE_INTERVAL: '0'
+      ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `w${randomBytes(4).toString('hex')}:`, TRACKER_WORKERS: '2', TRACKER_SAVE_INTERVAL: '0'
     })
     for (let i = 0; i < 100 && new Set(tracker.logs.filter(l => /listening at/.test(String(l.msg))).map(l => l.pid)).size < 2; i++) await sleep(50)
     const workers = [...new Set(tracker.logs.filter(l => /listening at/.test(String(l.msg))).map(l => l.pid))]
@@ -39,7 +39,7 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
   })
 
   test('kill -9 of one tracker process loses nothing another one serves', { timeout: 30_000 }, async (t) => {
-    const env = { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `k${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0' }
+    const env = { ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `k${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0' }
     const [a, b] = [await spawnTracker(t, env), await spawnTracker(t, env)]
     const hash = randomBytes(20)
     for (let i = 0; i < 5; i++) await announce(at(a.url), { infoHash: hash, peerId: id('k'), port: 7500 + i, left: i === 0 ? 0 : 10 })

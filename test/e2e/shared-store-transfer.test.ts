@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { makeFixture, sha256File, startAria2 } from '../helpers/aria2.ts'
-import { redisMissing, startRedis } from '../helpers/redis.ts'
+import { TEST_TIMEOUT_ENV, redisMissing, startRedis } from '../helpers/redis.ts'
 import { spawnTracker } from '../helpers/tracker-process.ts'
 import { decode, encodeBytes, get } from '../helpers/tracker.ts'
 
@@ -14,7 +14,7 @@ describe('aria2 through two tracker processes on one Redis', { skip: redisMissin
   after(async () => { await server.stop() })
 
   test('a seeder announcing to A and a leecher announcing to B exchange the file', { timeout: 90_000 }, async (t) => {
-    const env = { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `e${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0' }
+    const env = { ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `e${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0' }
     const a = await spawnTracker(t, env)
     const b = await spawnTracker(t, env)
     const fixture = await makeFixture(t, `${a.url}/announce`)

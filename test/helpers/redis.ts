@@ -16,6 +16,13 @@ export const redisMissing: string | false = (() => {
   return 'redis-server is not installed'
 })()
 
+/**
+ * Command timeout (ms) for the tests' clients and trackers: a test machine running suites side by
+ * side can keep Redis from answering within production's one second.
+ */
+export const TEST_TIMEOUT = 10_000
+export const TEST_TIMEOUT_ENV = { TRACKER_REDIS_TIMEOUT: String(TEST_TIMEOUT) }
+
 export interface RedisServer {
   port: number
   url: string
@@ -43,7 +50,7 @@ function serverProcess (port: number, dir: string, extra: string[]): ChildProces
 }
 
 async function waitFor (port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`)
     if (await ping(port)) return
     await sleep(50)

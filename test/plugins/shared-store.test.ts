@@ -9,7 +9,7 @@ import { buildApp } from '../../app.ts'
 import { ConfigError } from '../../plugins/config.ts'
 import { StoreStartError } from '../../plugins/shared-store.ts'
 import type { RedisPeerStore } from '../../lib/store/redis/redis-peer-store.ts'
-import { redisMissing, startRedis, type RedisServer } from '../helpers/redis.ts'
+import { TEST_TIMEOUT_ENV, redisMissing, startRedis, type RedisServer } from '../helpers/redis.ts'
 import { announce, compactPeers, get, id, startTracker, type RunningTracker } from '../helpers/tracker.ts'
 import { UdpTestClient, readAnnounceReply } from '../helpers/udp.ts'
 
@@ -24,7 +24,7 @@ describe('several trackers on one Redis', { skip: redisMissing }, async () => {
   })
 
   const shared = (prefix: string, extra: Record<string, string> = {}): Record<string, string> => ({
-    TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: prefix, ...extra
+    ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: prefix, ...extra
   })
   const stats = async (tracker: RunningTracker): Promise<{ totals: Record<string, number>, torrents: Array<Record<string, unknown>> }> =>
     JSON.parse((await get(tracker.url, '/stats')).body.toString()) as { totals: Record<string, number>, torrents: Array<Record<string, unknown>> }

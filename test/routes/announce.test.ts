@@ -260,6 +260,7 @@ test('a store that answers through promises is served as well (the route awaits 
     list: async (query) => memory.list(query),
     snapshot: () => memory.snapshot(),
     restore: async (torrent) => memory.restore(torrent),
+    remove: async (hex) => memory.remove(hex),
     clear: async () => memory.clear()
   }
   const app = Fastify()

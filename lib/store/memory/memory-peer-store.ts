@@ -2,6 +2,8 @@ import { SimilarityIndex } from './hash-similarity.ts'
 import { FLAG_COUNTED } from './peer-record.ts'
 import { Swarms, type SwarmDelta } from './swarms.ts'
 import { TorrentIds } from './torrent-ids.ts'
+import { ClientError } from '../../bittorrent/client-error.ts'
+import { UNREGISTERED } from '../peer-store.ts'
 import type {
   AnnounceRequest, AnnounceResult, PeerSnapshot, PeerStore, RestoreResult, ScrapeEntry, StatsQuery, TorrentInfo,
   TorrentSnapshot, TorrentSummary, Totals
@@ -14,6 +16,11 @@ export interface MemoryPeerStoreOptions {
   similarityThreshold: number
   /** Seconds since the epoch; replaceable so that tests can move time. */
   now?: () => number
+  /**
+   * Track registered torrents only (those given metadata by setInfo or a restore): any other
+   * hash is refused with a ClientError before anything is stored for it.
+   */
+  registeredOnly?: boolean
 }
 
 const ZERO: ScrapeEntry = Object.freeze({ complete: 0, incomplete: 0, downloaded: 0 })
@@ -35,12 +42,14 @@ export class MemoryPeerStore implements PeerStore {
   private readonly delta: SwarmDelta = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
   private readonly sums = { peers: 0, seeders: 0, completed: 0, uploaded: 0, downloaded: 0 }
   private sweepCursor = 0
+  private readonly registeredOnly: boolean
 
   constructor (options: MemoryPeerStoreOptions) {
     this.peerTimeout = options.peerTimeout
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
     this.similarityThreshold = options.similarityThreshold
     this.similar = new SimilarityIndex(options.similarityThreshold, this.ids)
+    this.registeredOnly = options.registeredOnly ?? false
     // A touched swarm is swept at most this often, so expired peers leave replies quickly
     // without the sweep's cost landing on every announce.
     this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
@@ -60,7 +69,7 @@ export class MemoryPeerStore implements PeerStore {
 
   announce (req: AnnounceRequest): AnnounceResult {
     const now = this.now()
-    const t = this.resolve(req.infoHash, true)
+    const t = this.registeredOnly ? this.registered(req.infoHash) : this.resolve(req.infoHash, true)
     if (now - this.swarms.lastSweep[t] >= this.sweepEvery) this.swarms.expire(t, now - this.peerTimeout, now, this.delta)
     const result = this.swarms.announce(t, req, now, this.delta)
     this.applyDelta()
@@ -69,7 +78,7 @@ export class MemoryPeerStore implements PeerStore {
 
   scrape (infoHashes: Buffer[]): ScrapeEntry[] {
     return infoHashes.map(hash => {
-      const t = this.resolve(hash, false)
+      const t = this.registeredOnly ? this.registered(hash) : this.resolve(hash, false)
       if (t === -1) return ZERO
       const complete = this.swarms.seeders(t)
       const entry: ScrapeEntry = { complete, incomplete: this.swarms.peers(t) - complete, downloaded: this.swarms.completed[t] }
@@ -185,6 +194,28 @@ export class MemoryPeerStore implements PeerStore {
       if (!this.aliases.has(alias) && this.ids.get(Buffer.from(alias, 'hex')) === -1) this.addAlias(alias, t)
     }
     return result
+  }
+
+  /** Unregisters torrent `hex`: its peers, counts, metadata and aliases go with it. */
+  remove (hex: string): boolean {
+    const t = this.ids.get(Buffer.from(hex, 'hex'))
+    if (t === -1) return false
+    // Every peer is older than a cutoff in the future.
+    this.swarms.expire(t, Infinity, this.now(), this.delta)
+    this.applyDelta()
+    this.sums.completed -= this.swarms.completed[t]
+    this.info.delete(t)
+    for (const alias of this.aliasesOf.get(t) ?? []) this.aliases.delete(alias)
+    this.aliasesOf.delete(t)
+    this.delete(t)
+    return true
+  }
+
+  /** The registered torrent of this very hash; anything else is refused (no alias, no similar). */
+  private registered (hash: Buffer): number {
+    const t = this.ids.get(hash)
+    if (t === -1 || !this.info.has(t)) throw new ClientError(UNREGISTERED)
+    return t
   }
 
   /** The torrent serving this hash: its own, or the one it is an alias of, or a new one; -1 if none. */

@@ -3,13 +3,13 @@ import type { RedisClient } from './redis-peer-store.ts'
 
 /**
  * Connection settings for the hot path: a command to an unreachable Redis fails at once (no
- * offline queue, no retries) and a stuck one within a second, so an announce is answered with a
- * failure instead of hanging; the client keeps reconnecting in the background.
+ * offline queue, no retries) and a stuck one within the command timeout (TRACKER_REDIS_TIMEOUT),
+ * so an announce is answered with a failure instead of hanging; the client keeps reconnecting in
+ * the background.
  */
 const COMMON: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
-  commandTimeout: 1000,
   connectTimeout: 2000,
   lazyConnect: true,
   enableAutoPipelining: true
@@ -20,9 +20,10 @@ const COMMON: RedisOptions = {
  * `redis-cluster://host:port,host:port` (`rediss-cluster://` for TLS): the seed nodes of a
  * Redis Cluster. Not connected yet: see connectRedis.
  */
-export function createRedis (url: string): RedisClient {
+export function createRedis (url: string, commandTimeout = 1000): RedisClient {
+  const options = { ...COMMON, commandTimeout }
   const cluster = /^(rediss?)-cluster:\/\/(.*)$/.exec(url)
-  if (cluster === null) return new Redis(url, COMMON)
+  if (cluster === null) return new Redis(url, options)
   const tls = cluster[1] === 'rediss'
   const auth = /^([^@]*)@/.exec(cluster[2])
   const seeds = cluster[2].slice(auth === null ? 0 : auth[0].length).replace(/\/.*$/, '').split(',').filter(s => s !== '').map(seed => {
@@ -36,7 +37,7 @@ export function createRedis (url: string): RedisClient {
     enableAutoPipelining: true,
     lazyConnect: true,
     redisOptions: {
-      ...COMMON,
+      ...options,
       ...(user !== undefined && user !== '' ? { username: user } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(tls ? { tls: {} } : {})

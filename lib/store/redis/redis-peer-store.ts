@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Cluster, Redis } from 'ioredis'
 import { ClientError } from '../../bittorrent/client-error.ts'
 import { storedCounter } from '../memory/peer-record.ts'
-import { EVENT_STOPPED } from '../peer-store.ts'
+import { EVENT_STOPPED, UNREGISTERED } from '../peer-store.ts'
 import type {
   AnnounceRequest, AnnounceResult, PeerSnapshot, PeerStore, RestoreResult, ScrapeEntry, StatsQuery, TorrentInfo,
   TorrentSnapshot, TorrentSummary, Totals
@@ -23,6 +23,8 @@ export interface RedisPeerStoreOptions {
   similarity: boolean
   /** Seconds since the epoch; replaceable so that tests can move time. */
   now?: () => number
+  /** Track registered torrents only (whitelist): any other hash is refused, nothing stored. */
+  registeredOnly?: boolean
 }
 
 /** The store could not be reached: the client is told so, and should retry later. */
@@ -34,7 +36,7 @@ export class StoreUnavailableError extends ClientError {
 
 const lua = (name: string): string => readFileSync(new URL(`lua/${name}.lua`, import.meta.url), 'utf8')
 /** Each function of the library: its Lua body (lua/<name>.lua), and whether it only reads. */
-const FUNCTIONS = { announce: false, trim: false, restore: false, 'set-info': false, alias: false, dump: true }
+const FUNCTIONS = { announce: false, trim: false, restore: false, 'set-info': false, alias: false, remove: false, dump: true }
 type FunctionName = keyof typeof FUNCTIONS
 const bodies = Object.entries(FUNCTIONS).map(([name, readOnly]) => {
   const local = `fn_${name.replace('-', '_')}`
@@ -78,6 +80,7 @@ export class RedisPeerStore implements PeerStore {
   readonly peerTimeout: number
   readonly now: () => number
   private readonly similarity: boolean
+  private readonly registeredOnly: boolean
   private readonly sweepEvery: number
   private readonly aliasCache = new Map<string, string>()
   private loading: Promise<void> | null = null
@@ -90,6 +93,7 @@ export class RedisPeerStore implements PeerStore {
     this.prefix = options.prefix
     this.peerTimeout = options.peerTimeout
     this.similarity = options.similarity
+    this.registeredOnly = options.registeredOnly ?? false
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000))
     this.sweepEvery = Math.max(1, Math.min(60, Math.floor(this.peerTimeout / 10)))
   }
@@ -104,7 +108,7 @@ export class RedisPeerStore implements PeerStore {
     at = arg.writeUInt16BE(this.sweepEvery, at)
     at = arg.writeUInt8(req.event, at)
     at = arg.writeUInt16BE(Math.min(req.numwant, 0xffff), at)
-    at = arg.writeUInt8((req.wantOtherFamily ? 1 : 0) | (req.wantPeerIds ? 2 : 0) | (this.similarity ? 4 : 0), at)
+    at = arg.writeUInt8((req.wantOtherFamily ? 1 : 0) | (req.wantPeerIds ? 2 : 0) | (this.similarity && !this.registeredOnly ? 4 : 0) | (this.registeredOnly ? 8 : 0), at)
     at = arg.writeInt32BE(req.key | 0, at)
     at = arg.writeDoubleBE(storedCounter(req.uploaded), at)
     at = arg.writeDoubleBE(storedCounter(req.downloaded), at)
@@ -122,6 +126,7 @@ export class RedisPeerStore implements PeerStore {
       const swarm = target ?? hex
       const reply = await this.call(async () => await this.fcallBuffer('announce', swarm, arg, swarm, servedAs))
       if (reply[0] === 0) return parseAnnounce(reply, v4, req.wantPeerIds && req.event !== EVENT_STOPPED)
+      if (reply[0] === 3) throw new ClientError(UNREGISTERED)
       if (reply[0] === 1) {
         target = reply.toString('latin1', 1)
         // In the same group the script can check the alias on every call, so it is remembered;
@@ -267,6 +272,12 @@ export class RedisPeerStore implements PeerStore {
     return result
   }
 
+  async remove (hex: string): Promise<boolean> {
+    const removed = await this.fcall('remove', hex, hex) === 1
+    this.aliasCache.clear()
+    return removed
+  }
+
   /**
    * Forgets every torrent, peer and alias under the prefix, on every node: the keys with a hash
    * tag. The deployment's own keys (lease, UDP key, import marker) stay.
@@ -298,9 +309,10 @@ export class RedisPeerStore implements PeerStore {
 
   private async scrapeOne (hex: string): Promise<ScrapeEntry> {
     let [own, links] = await this.call(async () => await Promise.all([
-      this.redis.hmget(swarmKeys(this.prefix, hex)[0], '#t', '#n4', '#s4', '#n6', '#s6', '#c', '#i:name'),
+      this.redis.hmget(swarmKeys(this.prefix, hex)[0], '#t', '#n4', '#s4', '#n6', '#s6', '#c', '#i:name', '#i'),
       this.redis.hmget(groupKeys(this.prefix, groupTag(hex)).hash, `a:${hex}`, `s:${hex.slice(0, 10)}${hex.slice(-5)}`)
     ]))
+    if (this.registeredOnly && own[7] === null) throw new ClientError(UNREGISTERED)
     if (own[0] === null) {
       const target = links[0] ?? (this.similarity ? links[1] : null)
       if (target === null) return ZERO

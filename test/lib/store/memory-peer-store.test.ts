@@ -1,4 +1,4 @@
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
 import { peerStoreContract } from './peer-store-contract.ts'
 
-peerStoreContract('MemoryPeerStore', () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 }))
+peerStoreContract('MemoryPeerStore', () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 }), () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95, registeredOnly: true }))

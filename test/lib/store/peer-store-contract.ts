@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type PeerSnapshot, type PeerStore, type TorrentSnapshot
+  EVENT_COMPLETED, EVENT_NONE, EVENT_STOPPED, UNREGISTERED, type AnnounceEvent, type AnnounceRequest, type PeerSnapshot, type PeerStore, type TorrentSnapshot
 } from '../../../lib/store/peer-store.ts'
 
 /** A snapshot as plain data: the Buffers a store lends are copied into hex. */
@@ -21,7 +21,7 @@ export async function collect (store: PeerStore): Promise<unknown[]> {
  * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
  * (the in-memory store now, a shared store later) so that front ends can rely on it.
  */
-export function peerStoreContract (name: string, create: () => PeerStore): void {
+export function peerStoreContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
   const hash = Buffer.alloc(20, 7)
   let next = 1
   const req = (port: number, left: number, event: AnnounceEvent = EVENT_NONE, extra: Partial<AnnounceRequest> = {}): AnnounceRequest => ({
@@ -116,6 +116,44 @@ export function peerStoreContract (name: string, create: () => PeerStore): void 
     const after = await store.totals()
     assert.equal(after.uploaded, 0)
     assert.equal(after.downloaded, 0)
+  })
+
+  test(`${name}, registered torrents only: any other hash is refused and nothing is stored for it`, async () => {
+    const store = registeredOnly()
+    const hex = hash.toString('hex')
+    const similar = Buffer.from(hash)
+    similar[7] ^= 1 // equal in the first 10 and last 5 hex digits: an alias elsewhere
+    await assert.rejects(async () => await store.announce(req(1, 5)), { name: 'ClientError', message: UNREGISTERED })
+    await assert.rejects(async () => await store.scrape([hash]), { name: 'ClientError', message: UNREGISTERED })
+    assert.equal((await store.totals()).torrents, 0)
+    await store.setInfo(hex, {})
+    assert.equal((await store.announce(req(1, 5))).incomplete, 1)
+    await assert.rejects(async () => await store.announce(req(2, 5, EVENT_NONE, { infoHash: similar })), { message: UNREGISTERED }, 'a similar hash is not let in')
+    assert.deepEqual(await store.scrape([hash]), [{ complete: 0, incomplete: 1, downloaded: 0 }])
+    assert.equal(await store.remove(hex), true)
+    await assert.rejects(async () => await store.announce(req(1, 5)), { message: UNREGISTERED }, 'unregistered again')
+    assert.deepEqual(await store.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0, completed: 0, uploaded: 0, downloaded: 0 })
+  })
+
+  test(`${name}: remove unregisters a torrent with its peers, counts, metadata and aliases`, async () => {
+    const store = create()
+    const hex = hash.toString('hex')
+    const other = Buffer.alloc(20, 3)
+    await store.setInfo(hex, { name: 'gone' })
+    await store.announce(req(1, 0, EVENT_COMPLETED, { uploaded: 7 }))
+    await store.announce(req(2, 5, EVENT_NONE, { downloaded: 3 }))
+    await store.announce(req(3, 5, EVENT_NONE, { infoHash: other }))
+    const alias = '07'.repeat(10) + 'ab'.repeat(10)
+    await store.restore({ infoHash: hex, info: null, completed: 0, peers: [], aliases: [alias] })
+    assert.equal(await store.remove(hex), true)
+    assert.equal(await store.remove(hex), false, 'a second time: not there')
+    assert.deepEqual(await store.totals(), { torrents: 1, peers: 1, seeders: 0, leechers: 1, completed: 0, uploaded: 0, downloaded: 0 })
+    assert.deepEqual(await store.scrape([hash]), [{ complete: 0, incomplete: 0, downloaded: 0 }])
+    assert.equal((await store.list({ infoHash: alias, limit: 1, offset: 0 })).total, 0, 'its alias went with it')
+    assert.deepEqual((await store.list({ limit: 10, offset: 0 })).torrents.map(t => t.info_hash), [other.toString('hex')])
+    const again = await store.announce(req(4, 5))
+    assert.equal(again.complete + again.incomplete, 1, 'announced again, it starts afresh')
+    assert.equal(again.downloaded, 0)
   })
 
   test(`${name}: snapshot then restore into an empty store gives the same store`, async () => {

@@ -7,12 +7,12 @@ import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { groupName } from '../../../lib/store/redis/keys.ts'
 import { RedisPeerStore } from '../../../lib/store/redis/redis-peer-store.ts'
 import { EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
-import { redisMissing, startRedisCluster } from '../../helpers/redis.ts'
+import { TEST_TIMEOUT, redisMissing, startRedisCluster } from '../../helpers/redis.ts'
 
 /** What only a Redis Cluster shows: groups spread over the masters, and slots moving under load. */
 describe('RedisPeerStore on a Redis Cluster', { skip: redisMissing }, async () => {
   const cluster = await startRedisCluster()
-  const redis = createRedis(cluster.url)
+  const redis = createRedis(cluster.url, TEST_TIMEOUT)
   const nodes = cluster.ports.map(port => new Redis(port, '127.0.0.1'))
   after(async () => {
     redis.disconnect()

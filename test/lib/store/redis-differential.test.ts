@@ -7,7 +7,7 @@ import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis
 import {
   EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest, type AnnounceResult
 } from '../../../lib/store/peer-store.ts'
-import { redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
+import { TEST_TIMEOUT, redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
 import { collect } from './peer-store-contract.ts'
 
 /**
@@ -125,7 +125,7 @@ async function run (redis: RedisClient, seed: number, ops: number): Promise<void
 
 describe('Redis store against the memory store, same operations', { skip: redisMissing }, async () => {
   const server = await startRedis()
-  const redis = createRedis(server.url)
+  const redis = createRedis(server.url, TEST_TIMEOUT)
   after(async () => { redis.disconnect(); await server.stop() })
   await connectRedis(redis)
   test(`one redis-server: ${OPS} operations, seed 1`, async () => { await run(redis, 1, OPS) })
@@ -133,7 +133,7 @@ describe('Redis store against the memory store, same operations', { skip: redisM
 
 describe('Redis Cluster store against the memory store, same operations', { skip: redisMissing }, async () => {
   const cluster = await startRedisCluster()
-  const redis = createRedis(cluster.url)
+  const redis = createRedis(cluster.url, TEST_TIMEOUT)
   after(async () => { redis.disconnect(); await cluster.stop() })
   await connectRedis(redis)
   test(`3-master cluster: ${Math.floor(OPS / 2)} operations, seed 2`, async () => { await run(redis, 2, Math.floor(OPS / 2)) })

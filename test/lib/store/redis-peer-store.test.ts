@@ -3,27 +3,27 @@ import { after, describe, test } from 'node:test'
 import { randomBytes } from 'node:crypto'
 import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis-peer-store.ts'
-import { redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
+import { TEST_TIMEOUT, redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
 import { EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
 import { peerStoreContract } from './peer-store-contract.ts'
 
 const clients: RedisClient[] = []
 async function client (url: string): Promise<RedisClient> {
-  const redis = createRedis(url)
+  const redis = createRedis(url, TEST_TIMEOUT)
   await connectRedis(redis)
   clients.push(redis)
   return redis
 }
 /** A store of its own: every store gets a fresh prefix on the shared server. */
-function storeOn (redis: RedisClient): () => RedisPeerStore {
-  return () => new RedisPeerStore({ redis, prefix: `t${randomBytes(4).toString('hex')}:`, peerTimeout: 1800, similarity: true })
+function storeOn (redis: RedisClient, registeredOnly = false): () => RedisPeerStore {
+  return () => new RedisPeerStore({ redis, prefix: `t${randomBytes(4).toString('hex')}:`, peerTimeout: 1800, similarity: true, registeredOnly })
 }
 
 describe('RedisPeerStore on one redis-server', { skip: redisMissing }, async () => {
   const server = await startRedis()
   const redis = await client(server.url)
   after(async () => { redis.disconnect(); await server.stop() })
-  peerStoreContract('RedisPeerStore', storeOn(redis))
+  peerStoreContract('RedisPeerStore', storeOn(redis), storeOn(redis, true))
 })
 
 describe('two RedisPeerStores on one prefix (two tracker processes)', { skip: redisMissing }, async () => {
@@ -77,5 +77,5 @@ describe('RedisPeerStore on a 3-master Redis Cluster', { skip: redisMissing }, a
   const cluster = await startRedisCluster()
   const redis = await client(cluster.url)
   after(async () => { redis.disconnect(); await cluster.stop() })
-  peerStoreContract('RedisPeerStore (cluster)', storeOn(redis))
+  peerStoreContract('RedisPeerStore (cluster)', storeOn(redis), storeOn(redis, true))
 })

@@ -21,6 +21,7 @@ function spyStore (fail = false): { store: PeerStore, announces: AnnounceRequest
       return hashes.map(() => ({ complete: 1, incomplete: 1, downloaded: 1 }))
     },
     setInfo: unused,
+    remove: unused,
     totals: unused,
     list: unused,
     snapshot: unused,

@@ -1,15 +1,19 @@
 -- One announce, in one round trip (a function of the library in swarm.lua). ARGV[1]: the packed request (see redis-peer-store.ts),
 -- ARGV[2]: this swarm's info hash (hex), ARGV[3]: the hash announced when it is an alias of
 -- this swarm, else ''. Reply: a status byte, then for 0 (done) the counts and peers;
--- 1: unknown hash, served by the swarm whose hash follows; 2: the alias no longer holds.
+-- 1: unknown hash, served by the swarm whose hash follows; 2: the alias no longer holds;
+-- 3: not a registered torrent (whitelist).
 local a = ARGV[1]
 local now, cutoff, sweepEvery, event, numwant, flags, key, up, down, left, rand1, rand2, peerId, pos =
   struct.unpack('>I4I4I2BI2Bi4dddI4I4c20', a)
 local ep = string.sub(a, pos)
 local hex, servedAs = ARGV[2], ARGV[3]
 local wantOther, wantIds, similar = flags % 2 == 1, math.floor(flags / 2) % 2 == 1, math.floor(flags / 4) % 2 == 1
+local registeredOnly = math.floor(flags / 8) % 2 == 1
 
-local st = call('HMGET', R, '#t', '#c', '#n4', '#s4', '#n6', '#s6', ep)
+local st = call('HMGET', R, '#t', '#c', '#n4', '#s4', '#n6', '#s6', ep, '#i')
+-- Whitelist: a hash that is not a registered torrent is refused before anything is stored.
+if registeredOnly and not st[8] then return '\3' end
 if servedAs ~= '' then
   if not st[1] then return '\2' end
   local current = call('HGET', G, 'a:' .. servedAs)
