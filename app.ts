@@ -12,7 +12,10 @@ import peerStore from './plugins/peer-store.ts'
 import { serverOptions } from './plugins/http-server.ts'
 import persistence from './plugins/persistence.ts'
 import requestCounters from './plugins/request-counters.ts'
+import access from './plugins/access.ts'
 import sharedStore, { openRedisStore } from './plugins/shared-store.ts'
+import { ClientFilter } from './lib/access/client-filter.ts'
+import { withClientFilter } from './lib/access/filtered-store.ts'
 import udp from './plugins/udp.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
@@ -72,8 +75,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   const store = redisStore ?? new MemoryPeerStore({
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
     similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD,
-    now: options.clock
+    now: options.clock,
+    registeredOnly: settings.TRACKER_ACCESS === 'whitelist'
   })
+  const clients = new ClientFilter(settings.TRACKER_CLIENT_ALLOW, settings.TRACKER_CLIENT_DENY)
   const udpSecret = settings.TRACKER_UDP_SECRET
   const ids = new ConnectionIds(udpSecret === '' ? {} : { secret: Buffer.from(udpSecret, 'hex') })
 
@@ -87,7 +92,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     redisStore?.redis.disconnect()
     throw err
   }
-  await app.register(peerStore, { store })
+  // Front ends see the store through the client filter, when there is one.
+  await app.register(peerStore, { store: clients.active ? withClientFilter(store, clients) : store })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,
@@ -99,6 +105,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
       ? undefined
       : { claimImport: async () => await redisStore.redis.set(`${redisStore.prefix}initialized`, new Date().toISOString(), 'NX') === 'OK' }
   })
+  // After the state is loaded: the file's list is applied over it.
+  await app.register(access, { store, file: settings.TRACKER_WHITELIST_FILE })
   // Before the tracker routes: it hooks the announce and scrape routes as they are added.
   await app.register(metrics)
   // After persistence: closes first, so no UDP announce lands after the final save.

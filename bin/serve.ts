@@ -26,8 +26,12 @@ try {
   throw err
 }
 
+// With a whitelist file, SIGHUP re-reads it (as opentracker does) instead of stopping.
+const reloads = app.config.TRACKER_WHITELIST_FILE !== ''
+if (reloads) process.on('SIGHUP', () => { void app.access.reload() })
 stopping = closeWithGrace({
   delay: app.config.TRACKER_SHUTDOWN_TIMEOUT * 1000,
+  skip: reloads ? ['SIGHUP'] : [],
   logger: false,
   onTimeout: () => app.log.error('graceful stop took too long: exiting'),
   onSecondSignal: (signal) => app.log.error({ signal }, 'second signal during the stop: exiting')

@@ -13,14 +13,17 @@ import { superviseWorkers, workerCount } from './workers.ts'
  * tracker, and exits as they do.
  */
 let workers = 1
+let reloads = false
 if (cluster.isPrimary) {
   try {
-    workers = workerCount(loadConfig(process.env, true).TRACKER_WORKERS)
+    const config = loadConfig(process.env, true)
+    workers = workerCount(config.TRACKER_WORKERS)
+    reloads = config.TRACKER_WHITELIST_FILE !== ''
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     process.stderr.write(`tracker: ${err.message}\n`)
     process.exit(EXIT_CONFIG)
   }
 }
-if (workers > 1) superviseWorkers(workers, line => process.stderr.write(`tracker: ${line}\n`))
+if (workers > 1) superviseWorkers(workers, line => process.stderr.write(`tracker: ${line}\n`), reloads)
 else await import('./serve.ts')

@@ -14,7 +14,7 @@ export function workerCount (setting: string): number {
  * /shutdown, exit 0) is not. SIGTERM or SIGINT stops every worker gracefully, then the primary
  * exits 0 if they all did.
  */
-export function superviseWorkers (count: number, log: (line: string) => void): void {
+export function superviseWorkers (count: number, log: (line: string) => void, reloadOnHangup = false): void {
   let stopping = false
   let failed = 0
   const serving = new WeakSet<Worker>()
@@ -45,6 +45,10 @@ export function superviseWorkers (count: number, log: (line: string) => void): v
 
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
-  process.on('SIGHUP', stop)
+  // SIGHUP: each worker re-reads the whitelist file, or without one, everything stops.
+  process.on('SIGHUP', () => {
+    if (!reloadOnHangup) stop()
+    else for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP')
+  })
   for (let i = 0; i < count; i++) fork()
 }

@@ -37,6 +37,7 @@ export async function openRedisStore (config: TrackerConfig, now?: () => number)
       prefix: config.TRACKER_REDIS_PREFIX,
       peerTimeout: config.TRACKER_PEER_TIMEOUT,
       similarity: config.TRACKER_HASH_SIMILARITY_THRESHOLD > 0,
+      registeredOnly: config.TRACKER_ACCESS === 'whitelist',
       now
     })
     return { store, warnings }

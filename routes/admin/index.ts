@@ -6,6 +6,7 @@ import { isLoopback } from '../../lib/bittorrent/ip-address.ts'
 import addTorrentInfo from './add-torrent-info.ts'
 import health from './health.ts'
 import metrics from './metrics.ts'
+import removeTorrent from './remove-torrent.ts'
 import saveState from './save-state.ts'
 import shutdown from './shutdown.ts'
 import stats from './stats.ts'
@@ -60,6 +61,7 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
   })
 
   await fastify.register(addTorrentInfo)
+  await fastify.register(removeTorrent)
   await fastify.register(stats)
   await fastify.register(metrics)
   await fastify.register(health)
