@@ -58,7 +58,7 @@ export function summarize (samples: Sample[]): Row[] {
 
 const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
 
-export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[] }): string {
+export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[], shared: SharedStoreResults | null }): string {
   let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
   out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | CPU µs per request | ours ÷ subject |\n|---|---|---|---|---|---|\n'
   for (const row of r.table) {
@@ -74,6 +74,23 @@ export function markdown (r: { date: string, machine: string, rounds: number, se
       `mean ${row.meanNsAt1k} vs ${row.meanNsAt1M} ns; longest probe at 1M ${row.longestMsAt1M} ms; ` +
       `similarity lookup alone ${row.lookupNsAt1k} vs ${row.lookupNsAt1M} ns (${row.lookupRatio} ×)\n`
   }
+  if (r.shared !== null) out += sharedStoreMarkdown(r.shared)
+  return out
+}
+
+/** What bench/shared-store.ts prints: per load, the median rate and CPU per announce on each side. */
+export interface SharedStoreResults {
+  rates: Record<string, { rps: number, trackerUs: number, redisUs: number }>
+  bytesPerPeer: { at10: number, at50: number }
+}
+
+export function sharedStoreMarkdown (shared: SharedStoreResults): string {
+  let out = '\n8-11. Shared store (one redis-server on this machine, beside the tracker and the load generator):\n\n'
+  out += '| load | announces/s | tracker CPU µs per announce (all its processes) | redis-server CPU µs per announce |\n|---|---|---|---|\n'
+  for (const [name, r] of Object.entries(shared.rates)) out += `| ${name} | ${k(r.rps)} | ${r.trackerUs.toFixed(1)} | ${r.redisUs.toFixed(1)} |\n`
+  const ratio = (a: string, b: string): string => shared.rates[a] !== undefined && shared.rates[b] !== undefined ? (shared.rates[a].rps / shared.rates[b].rps).toFixed(2) : '?'
+  out += `\nRedis ÷ memory, one process: HTTP keep-alive ${ratio('http redis', 'http memory')}, UDP ${ratio('udp redis', 'udp memory')}. `
+  out += `Redis memory per peer: ${shared.bytesPerPeer.at10} B in swarms of 10, ${shared.bytesPerPeer.at50} B in swarms of 50.\n`
   return out
 }
 

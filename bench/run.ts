@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { cpuSeconds, startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
-import { markdown, summarize, type Sample, type SimilarityRow } from './report.ts'
+import { markdown, summarize, type Sample, type SharedStoreResults, type SimilarityRow } from './report.ts'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } })
 const rounds = Number(values.rounds)
@@ -64,17 +64,19 @@ for (let round = 1; round <= rounds; round++) {
 rmSync(dir, { recursive: true, force: true })
 
 /** Scenarios 5-7 run once each in their own process (they need --expose-gc and a quiet heap). */
-function child<T = Record<string, unknown>> (script: string): T {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, script)], { encoding: 'utf8', timeout: 600_000 })
+function child<T = Record<string, unknown>> (script: string, args: string[] = []): T {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, script), ...args], { encoding: 'utf8', timeout: 1_200_000, stdio: ['ignore', 'pipe', 'inherit'] })
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as T
 }
 const memory = child('memory.ts')
 const state = child('state.ts')
 const similarity = child<SimilarityRow[]>('similarity-lookup.ts')
+// Scenarios 8-11, the shared store, when a redis-server can be started here.
+const shared = has('redis-server') ? child<SharedStoreResults>('shared-store.ts', ['--rounds', String(rounds), '--seconds', String(seconds)]) : null
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const table = summarize(samples)
-const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity }
+const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity, shared }
 const md = markdown(results)
 writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 writeFileSync(join(import.meta.dirname, 'results.md'), md)

@@ -20,7 +20,9 @@ import { startRedis } from '../test/helpers/redis.ts'
 import { cpuSeconds, startSubject, treeCpuSeconds } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
+import { sharedStoreMarkdown } from './report.ts'
 
+// Progress to stderr; the last line of stdout is the JSON.
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } })
 const rounds = Number(values.rounds)
 const seconds = Number(values.seconds)
@@ -97,4 +99,6 @@ const memory = { at10: await memoryPerPeer(100_000, 10), at50: await memoryPerPe
 
 await server.stop()
 rmSync(dir, { recursive: true, force: true })
-console.log(JSON.stringify({ rates, bytesPerPeer: memory }))
+const results = { rates, bytesPerPeer: memory }
+console.error(sharedStoreMarkdown(results))
+console.log(JSON.stringify(results))
