@@ -15,6 +15,7 @@ interface Call { method: string, path: string, headers?: Record<string, string>,
 /** Every admin route with a body that would change something if it were accepted. */
 const routes: Array<{ method: string, path: string }> = [
   { method: 'POST', path: '/add_torrent_info' },
+  { method: 'DELETE', path: `/torrents/${hex}` },
   { method: 'GET', path: '/save_state' },
   { method: 'POST', path: '/save_state' },
   { method: 'POST', path: '/shutdown' },
@@ -95,6 +96,7 @@ test('with a token, no refused admin request has any effect', async (t) => {
   assert.equal((await send(w.tracker, { method: 'POST', path: '/add_torrent_info', headers: auth })).status, 200)
   assert.equal((await send(w.tracker, { method: 'POST', path: '/save_state', headers: auth })).status, 200)
   assert.equal(existsSync(w.tracker.dataFile), true)
+  assert.equal((await send(w.tracker, { method: 'DELETE', path: `/torrents/${hex}`, headers: auth })).status, 200)
   assert.equal((await send(w.tracker, { method: 'POST', path: '/shutdown', headers: { ...auth, 'x-forwarded-for': '203.0.113.1' } })).status, 200)
   await new Promise(resolve => setImmediate(resolve))
   assert.equal(w.shutdowns(), 1)
