@@ -15,7 +15,8 @@ import requestCounters from './plugins/request-counters.ts'
 import access from './plugins/access.ts'
 import sharedStore, { openRedisStore } from './plugins/shared-store.ts'
 import { ClientFilter } from './lib/access/client-filter.ts'
-import { withClientFilter } from './lib/access/filtered-store.ts'
+import { withClientFilter, withPasskeys } from './lib/access/filtered-store.ts'
+import { Users } from './lib/access/users.ts'
 import udp from './plugins/udp.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
@@ -76,8 +77,9 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     peerTimeout: settings.TRACKER_PEER_TIMEOUT,
     similarityThreshold: settings.TRACKER_HASH_SIMILARITY_THRESHOLD,
     now: options.clock,
-    registeredOnly: settings.TRACKER_ACCESS === 'whitelist'
+    registeredOnly: settings.TRACKER_ACCESS !== 'open'
   })
+  const users = settings.TRACKER_ACCESS === 'private' ? new Users(options.clock) : undefined
   const clients = new ClientFilter(settings.TRACKER_CLIENT_ALLOW, settings.TRACKER_CLIENT_DENY)
   const udpSecret = settings.TRACKER_UDP_SECRET
   const ids = new ConnectionIds(udpSecret === '' ? {} : { secret: Buffer.from(udpSecret, 'hex') })
@@ -93,7 +95,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     throw err
   }
   // Front ends see the store through the client filter, when there is one.
-  await app.register(peerStore, { store: clients.active ? withClientFilter(store, clients) : store })
+  const filtered = clients.active ? withClientFilter(store, clients) : store
+  await app.register(peerStore, { store: users === undefined ? filtered : withPasskeys(filtered, users) })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,
@@ -103,10 +106,11 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     // The first process on an empty Redis imports the file; the others find swarms there.
     shared: redisStore === null
       ? undefined
-      : { claimImport: async () => await redisStore.redis.set(`${redisStore.prefix}initialized`, new Date().toISOString(), 'NX') === 'OK' }
+      : { claimImport: async () => await redisStore.redis.set(`${redisStore.prefix}initialized`, new Date().toISOString(), 'NX') === 'OK' },
+    users
   })
   // After the state is loaded: the file's list is applied over it.
-  await app.register(access, { store, file: settings.TRACKER_WHITELIST_FILE })
+  await app.register(access, { store, file: settings.TRACKER_WHITELIST_FILE, users })
   // Before the tracker routes: it hooks the announce and scrape routes as they are added.
   await app.register(metrics)
   // After persistence: closes first, so no UDP announce lands after the final save.

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { readWhitelist } from '../lib/access/whitelist-file.ts'
+import type { Users } from '../lib/access/users.ts'
 import type { PeerStore } from '../lib/store/peer-store.ts'
 import { ConfigError } from './config.ts'
 
@@ -8,6 +9,8 @@ declare module 'fastify' {
     access: {
       /** Re-reads TRACKER_WHITELIST_FILE (bin/tracker calls it on SIGHUP); false if it could not. */
       reload: () => Promise<boolean>
+      /** A private tracker's members (TRACKER_ACCESS=private); null otherwise. */
+      users: Users | null
     }
   }
 }
@@ -18,7 +21,7 @@ declare module 'fastify' {
  * that cannot be read stops the start (a configuration mistake); on a reload, the list in use
  * stays and the error is logged.
  */
-export default fp<{ store: PeerStore, file: string }>(async (fastify, { store, file }) => {
+export default fp<{ store: PeerStore, file: string, users?: Users }>(async (fastify, { store, file, users }) => {
   const log = fastify.log.child({ plugin: 'access' })
   let listed = new Set<string>()
 
@@ -40,7 +43,13 @@ export default fp<{ store: PeerStore, file: string }>(async (fastify, { store, f
     log.info({ file, torrents: hashes.size, added, removed }, 'whitelist file read')
   }
 
+  if (users !== undefined) {
+    // A client silent for a peer timeout has left: its next session starts its totals from zero.
+    const timer = setInterval(() => users.prune(users.now() - fastify.config.TRACKER_PEER_TIMEOUT), 60_000).unref()
+    fastify.addHook('onClose', async () => clearInterval(timer))
+  }
   fastify.decorate('access', {
+    users: users ?? null,
     reload: async () => {
       if (file === '') return false
       try {

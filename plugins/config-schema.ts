@@ -32,7 +32,7 @@ export const configSchema = Type.Object({
   TRACKER_REQUEST_TIMEOUT: Type.Integer({ default: 30, minimum: 1, description: 'Seconds a client has to send a whole request, body included; at least TRACKER_HEADERS_TIMEOUT.' }),
   TRACKER_KEEPALIVE_TIMEOUT: Type.Integer({ default: 72, minimum: 1, description: 'Seconds an idle keep-alive connection stays open; keep it above a proxy\'s upstream idle timeout (nginx example: 60).' }),
   TRACKER_SHUTDOWN_TIMEOUT: Type.Integer({ default: 60, minimum: 1, description: 'Seconds a graceful stop (final save included) may take before the process exits anyway.' }),
-  TRACKER_ACCESS: Type.Unsafe<'open' | 'whitelist'>({ type: 'string', enum: ['open', 'whitelist'], default: 'open', description: '`open`: any info hash is tracked; `whitelist`: registered torrents only (POST /add_torrent_info, TRACKER_WHITELIST_FILE), any other is refused.' }),
+  TRACKER_ACCESS: Type.Unsafe<'open' | 'whitelist' | 'private'>({ type: 'string', enum: ['open', 'whitelist', 'private'], default: 'open', description: '`open`: any info hash is tracked; `whitelist`: registered torrents only (POST /add_torrent_info, TRACKER_WHITELIST_FILE), any other is refused; `private`: whitelist, and members announce with their passkey.' }),
   TRACKER_WHITELIST_FILE: Type.String({ default: '', description: 'Info hashes (hex, one a line) registered from a file, re-read on SIGHUP; those dropped from it are unregistered.' }),
   TRACKER_CLIENT_ALLOW: Type.String({ default: '', description: 'Comma-separated peer-id prefixes (e.g. `-qB,-TR,-lt`) of the only clients allowed to announce; empty: all.' }),
   TRACKER_CLIENT_DENY: Type.String({ default: '', description: 'Comma-separated peer-id prefixes of clients refused; wins over TRACKER_CLIENT_ALLOW.' }),

@@ -41,6 +41,9 @@ export function loadConfig (env: Record<string, string | undefined>, dotenv: boo
   if (config.TRACKER_STORE === 'redis' && config.TRACKER_HASH_SIMILARITY_THRESHOLD > 0 && config.TRACKER_HASH_SIMILARITY_THRESHOLD <= 14 / 15) {
     throw new ConfigError('invalid configuration: with TRACKER_STORE=redis, TRACKER_HASH_SIMILARITY_THRESHOLD must be 0 (off) or above 0.9333 (all 15 compared digits equal, the default 0.95)')
   }
+  if (config.TRACKER_STORE === 'redis' && config.TRACKER_ACCESS === 'private') {
+    throw new ConfigError('invalid configuration: TRACKER_ACCESS=private keeps its members in this process and cannot be shared yet: use TRACKER_STORE=memory')
+  }
   if (config.TRACKER_STORE === 'memory' && config.TRACKER_WORKERS !== '1') {
     throw new ConfigError('invalid configuration: TRACKER_WORKERS above 1 needs TRACKER_STORE=redis (each worker would keep swarms of its own)')
   }

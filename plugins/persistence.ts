@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import fp from 'fastify-plugin'
 import { removeLeftoverTemps, writeAtomic } from '../lib/state/atomic-write.ts'
 import { FileTooLargeError, NotRegularFileError, readBounded } from '../lib/state/read-bounded.ts'
+import type { Users } from '../lib/access/users.ts'
 import type { PeerStore } from '../lib/store/peer-store.ts'
 import { CorruptStateError } from '../lib/state/state-format.ts'
 import { loadState, stateText } from '../lib/state/state-reader.ts'
@@ -48,9 +49,11 @@ interface Options {
    * alone), and there is no final save.
    */
   shared?: { claimImport: () => Promise<boolean> }
+  /** A private tracker's members, saved and loaded with the swarms. */
+  users?: Users
 }
 
-export default fp<Options>(async (fastify, { store, file: configured, interval, maxBytes, shared }) => {
+export default fp<Options>(async (fastify, { store, file: configured, interval, maxBytes, shared, users }) => {
   const file = resolve(configured)
   const log = fastify.log.child({ plugin: 'persistence', file })
   const status: StateStatus = { lastSave: null, lastError: null, blocked: null }
@@ -106,7 +109,8 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
     const started = performance.now()
     const totals = await store.totals()
     const torrents = store.snapshot()
-    const chunks = Symbol.asyncIterator in torrents ? serializeStateAsync(torrents) : serializeState(torrents)
+    const members = users?.snapshot()
+    const chunks = Symbol.asyncIterator in torrents ? serializeStateAsync(torrents, members) : serializeState(torrents, members)
     const bytes = await writeAtomic(file, chunks)
     return { file, bytes, torrents: totals.torrents, peers: totals.peers, durationMs: Math.round(performance.now() - started), savedAt: new Date().toISOString() }
   }
@@ -129,7 +133,14 @@ export default fp<Options>(async (fastify, { store, file: configured, interval, 
     }
     try {
       const report = await loadState(text, store)
-      log.info({ torrents: report.torrents, peers: report.peers, expired: report.expired, skipped: report.skipped }, 'state loaded')
+      if (users !== undefined && report.users !== undefined) {
+        const members = users.restore(report.users)
+        if (members.skipped > 0) {
+          report.skipped += members.skipped
+          report.reasons['user entry is not what the format says'] = members.skipped
+        }
+      }
+      log.info({ torrents: report.torrents, peers: report.peers, expired: report.expired, users: users?.size, skipped: report.skipped }, 'state loaded')
       if (report.skipped > 0) await keepCopy(report.skipped, report.reasons)
     } catch (err) {
       if (!(err instanceof CorruptStateError)) throw err

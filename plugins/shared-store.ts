@@ -37,7 +37,7 @@ export async function openRedisStore (config: TrackerConfig, now?: () => number)
       prefix: config.TRACKER_REDIS_PREFIX,
       peerTimeout: config.TRACKER_PEER_TIMEOUT,
       similarity: config.TRACKER_HASH_SIMILARITY_THRESHOLD > 0,
-      registeredOnly: config.TRACKER_ACCESS === 'whitelist',
+      registeredOnly: config.TRACKER_ACCESS !== 'open',
       now
     })
     return { store, warnings }

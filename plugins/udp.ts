@@ -41,7 +41,8 @@ export default fp<{ ids: ConnectionIds }>(async (fastify, { ids }) => {
     limits: {
       numwantDefault: config.TRACKER_NUMWANT_DEFAULT,
       numwantMax: config.TRACKER_NUMWANT_MAX,
-      allowIpParam: config.TRACKER_ALLOW_IP_PARAM
+      allowIpParam: config.TRACKER_ALLOW_IP_PARAM,
+      passkeys: config.TRACKER_ACCESS === 'private'
     },
     interval: config.TRACKER_ANNOUNCE_INTERVAL,
     scrapeMax: config.TRACKER_SCRAPE_MAX,

@@ -11,6 +11,8 @@ export interface LoadReport {
   skipped: number
   /** Why, as reason -> count; empty when nothing was skipped. */
   reasons: Record<string, number>
+  /** The file's `users` (a private tracker's members), for their own reader; undefined if none. */
+  users?: unknown
 }
 
 function skip (report: LoadReport, reason: string): void {
@@ -56,6 +58,7 @@ export async function loadState (text: string, store: PeerStore): Promise<LoadRe
   const report = emptyReport()
   await restoreTorrents(data.torrents, store, report)
   await restoreAliases(data.aliases, store, report)
+  if (data.users !== undefined) report.users = data.users
   return report
 }
 
@@ -85,6 +88,7 @@ async function loadByLine (text: string, store: PeerStore, report: LoadReport): 
         // Only white space may follow.
         if (text.slice(end + 1).trim() !== '') return false
         await restoreAliases(tail.aliases, store, report)
+        if (tail.users !== undefined) report.users = tail.users
         return true
       }
       if (!TORRENT_LINE_START.test(line) || !line.endsWith('}')) return false
@@ -110,7 +114,7 @@ async function restoreTorrents (torrents: Json, store: PeerStore, report: LoadRe
     const valid = validPeers(peers, report)
     const pending = store.restore({
       infoHash: hex,
-      info: readInfo(entry.info, report),
+      info: readInfo(entry.info, report) ?? (entry.registered === true ? {} : null),
       completed: isCount(stats.completed) ? stats.completed : 0,
       peers: valid,
       aliases: []

@@ -2,8 +2,11 @@ import { formatIp } from '../bittorrent/ip-address.ts'
 import type { PeerSnapshot, TorrentSnapshot } from '../store/peer-store.ts'
 import { STATE_VERSION } from './state-format.ts'
 
-/** The state file as a sequence of JSON text chunks: a header, a line per torrent, the aliases. */
-export function * serializeState (torrents: Iterable<TorrentSnapshot>): Generator<string> {
+/**
+ * The state file as a sequence of JSON text chunks: a header, a line per torrent, the aliases
+ * (and, for a private tracker, its members: `users`, any JSON value).
+ */
+export function * serializeState (torrents: Iterable<TorrentSnapshot>, users?: unknown): Generator<string> {
   const aliases: Record<string, string> = {}
   let first = true
   yield header()
@@ -11,11 +14,11 @@ export function * serializeState (torrents: Iterable<TorrentSnapshot>): Generato
     yield torrentLine(torrent, first, aliases)
     first = false
   }
-  yield footer(aliases)
+  yield footer(aliases, users)
 }
 
 /** The same, from a store whose snapshot arrives asynchronously. */
-export async function * serializeStateAsync (torrents: AsyncIterable<TorrentSnapshot>): AsyncGenerator<string> {
+export async function * serializeStateAsync (torrents: AsyncIterable<TorrentSnapshot>, users?: unknown): AsyncGenerator<string> {
   const aliases: Record<string, string> = {}
   let first = true
   yield header()
@@ -23,7 +26,7 @@ export async function * serializeStateAsync (torrents: AsyncIterable<TorrentSnap
     yield torrentLine(torrent, first, aliases)
     first = false
   }
-  yield footer(aliases)
+  yield footer(aliases, users)
 }
 
 function header (): string {
@@ -39,13 +42,15 @@ function torrentLine (torrent: TorrentSnapshot, first: boolean, aliases: Record<
     if (peer.left === 0) seeders++
     out += (n++ === 0 ? '' : ',') + peerJson(peer)
   }
-  out += `],"stats":{"completed":${torrent.completed},"seeders":${seeders},"leechers":${n - seeders}}}`
+  // A registered torrent whose metadata is empty says so: `"info":{}` alone reads as unregistered.
+  const registered = torrent.info !== null && Object.keys(torrent.info).length === 0 ? ',"registered":true' : ''
+  out += `],"stats":{"completed":${torrent.completed},"seeders":${seeders},"leechers":${n - seeders}}${registered}}`
   for (const alias of torrent.aliases) aliases[alias] = torrent.infoHash
   return out
 }
 
-function footer (aliases: Record<string, string>): string {
-  return `\n},"aliases":${JSON.stringify(aliases)}}\n`
+function footer (aliases: Record<string, string>, users: unknown): string {
+  return `\n},"aliases":${JSON.stringify(aliases)}${users === undefined ? '' : `,"users":${JSON.stringify(users)}`}}\n`
 }
 
 function peerJson (peer: PeerSnapshot): string {

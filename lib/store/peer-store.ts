@@ -25,6 +25,8 @@ export interface AnnounceRequest {
   key: number
   /** Whether the reply needs peer ids (the dictionary model). */
   wantPeerIds: boolean
+  /** The member's passkey on a private tracker (from the announce URL); the store ignores it. */
+  passkey?: string
   /**
    * Whether the reply may carry peers of the other address family too (HTTP's `peers6` beside
    * `peers`). BEP 15 replies carry the requester's family alone, so UDP asks for none.

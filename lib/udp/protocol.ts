@@ -1,4 +1,5 @@
 import { compactEndpoint } from '../bittorrent/ip-address.ts'
+import { passkeyOfPath } from '../bittorrent/passkey-path.ts'
 import { ClientError } from '../bittorrent/client-error.ts'
 import {
   EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceEvent, type AnnounceRequest,
@@ -49,6 +50,34 @@ export interface UdpAnnounceLimits {
   numwantMax: number
   /** Honour the request's IPv4 address field (off: it lets anyone point a swarm at a victim). */
   allowIpParam: boolean
+  /** Read the passkey from the BEP 41 URL data (a private tracker). */
+  passkeys?: boolean
+}
+
+const OPTION_END = 0
+const OPTION_NOP = 1
+const OPTION_URL_DATA = 2
+
+/**
+ * BEP 41: the path and query of the announce URL, carried in URL-data options after the fixed
+ * body (several of them concatenate); '' if there are none. Malformed options end the reading.
+ */
+export function urlData (packet: Buffer): string {
+  let out = ''
+  let at = ANNOUNCE_SIZE
+  while (at < packet.length) {
+    const type = packet[at]
+    if (type === OPTION_END) break
+    if (type === OPTION_NOP) {
+      at++
+      continue
+    }
+    if (type !== OPTION_URL_DATA || at + 1 >= packet.length) break
+    const length = packet[at + 1]
+    out += packet.toString('latin1', at + 2, Math.min(packet.length, at + 2 + length))
+    at += 2 + length
+  }
+  return out
 }
 
 export function readAction (packet: Buffer): number {
@@ -65,7 +94,7 @@ export function isConnectRequest (packet: Buffer): boolean {
 
 /**
  * An announce from `source` (4 or 16 address bytes, as the socket saw it). Bytes past the fixed
- * body are BEP 41 options, which carry nothing we act on: they are skipped unread. The info hash
+ * body are BEP 41 options, read only for a private tracker's passkey (urlData). The info hash
  * and peer id are views into the packet, which nothing else reuses.
  */
 export function parseAnnounce (packet: Buffer, source: Buffer, limits: UdpAnnounceLimits): AnnounceRequest {
@@ -91,7 +120,8 @@ export function parseAnnounce (packet: Buffer, source: Buffer, limits: UdpAnnoun
     numwant: Math.min(asked < 0 ? limits.numwantDefault : asked, cap),
     key: packet.readInt32BE(88),
     wantPeerIds: false,
-    wantOtherFamily: false
+    wantOtherFamily: false,
+    ...(limits.passkeys === true ? { passkey: passkeyOfPath(urlData(packet)) } : {})
   }
 }
 

@@ -10,6 +10,7 @@ import removeTorrent from './remove-torrent.ts'
 import saveState from './save-state.ts'
 import shutdown from './shutdown.ts'
 import stats from './stats.ts'
+import users from './users.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -62,6 +63,7 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
 
   await fastify.register(addTorrentInfo)
   await fastify.register(removeTorrent)
+  if (fastify.access.users !== null) await fastify.register(users, { users: fastify.access.users })
   await fastify.register(stats)
   await fastify.register(metrics)
   await fastify.register(health)

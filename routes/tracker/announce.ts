@@ -33,7 +33,8 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
       numwant: query.numwant,
       key: query.key,
       wantPeerIds: !query.compact && !query.noPeerId,
-      wantOtherFamily: true
+      wantOtherFamily: true,
+      passkey: (request.params as { passkey?: string }).passkey
     })
     reply.type('text/plain')
     return pending instanceof Promise ? pending.then(result => body(query, result, intervals)) : body(query, pending, intervals)
@@ -41,6 +42,11 @@ export default async function announceRoute (fastify: FastifyInstance): Promise<
 
   fastify.get('/announce', handler)
   fastify.get('/', handler)
+  if (config.TRACKER_ACCESS === 'private') {
+    // The member's passkey in the path: ours, and the Gazelle/Ocelot form.
+    fastify.get('/announce/:passkey', handler)
+    fastify.get('/:passkey/announce', handler)
+  }
 }
 
 function body (query: AnnounceQuery, result: AnnounceResult, intervals: Intervals): Buffer {

@@ -6,9 +6,12 @@ import { rawQuery } from '../query.ts'
 
 export default async function scrapeRoute (fastify: FastifyInstance): Promise<void> {
   const { config, peers } = fastify
+  const users = fastify.hasDecorator('access') ? fastify.access.users : null
 
-  fastify.get('/scrape', async (request: FastifyRequest, reply: FastifyReply) => {
+  async function handler (request: FastifyRequest, reply: FastifyReply): Promise<Buffer> {
     fastify.requestCounts.http.scrape++
+    // A private tracker answers its members only (and for registered torrents only: the store).
+    if (users !== null) users.authenticate((request.params as { passkey?: string }).passkey)
     let hashes = parseScrapeQuery(rawQuery(request), config.TRACKER_SCRAPE_MAX)
     if (hashes.length === 0) {
       if (!config.TRACKER_FULL_SCRAPE) throw new ClientError('full scrape is disabled: give at least one info_hash')
@@ -18,5 +21,11 @@ export default async function scrapeRoute (fastify: FastifyInstance): Promise<vo
     const entries = await peers.scrape(hashes)
     reply.type('text/plain')
     return writeScrape(hashes, entries)
-  })
+  }
+
+  fastify.get('/scrape', handler)
+  if (config.TRACKER_ACCESS === 'private') {
+    fastify.get('/scrape/:passkey', handler)
+    fastify.get('/:passkey/scrape', handler)
+  }
 }

@@ -199,3 +199,22 @@ test('a file of another version, or not an object of torrents, is corrupt', asyn
   }
   assert.equal((await loadState('{"torrents":{}}', newStore())).torrents, 0, 'a file without a version is of the first')
 })
+
+test('a torrent registered without metadata stays registered through a save and a load; an unregistered one does not become so', async () => {
+  const options = { peerTimeout: 1800, similarityThreshold: 0.95, registeredOnly: true }
+  const store = new MemoryPeerStore(options)
+  const registered = 'ab'.repeat(20)
+  store.setInfo(registered, {})
+  const text = [...serializeState(store.snapshot())].join('')
+  assert.match(text, /"registered":true/)
+  const copy = new MemoryPeerStore(options)
+  await loadState(text, copy)
+  const announce = (hex: string): unknown => copy.announce({ infoHash: Buffer.from(hex, 'hex'), peerId: Buffer.alloc(20, 1), endpoint: Buffer.from([10, 0, 0, 1, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: 0, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true })
+  assert.doesNotThrow(() => announce(registered))
+  // Tracked in open mode (no metadata), then loaded by a whitelist tracker: not registered.
+  const open = new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 })
+  open.announce({ infoHash: Buffer.alloc(20, 0xcd), peerId: Buffer.alloc(20, 2), endpoint: Buffer.from([10, 0, 0, 2, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: 0, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true })
+  const strict = new MemoryPeerStore(options)
+  await loadState([...serializeState(open.snapshot())].join(''), strict)
+  assert.throws(() => strict.announce({ infoHash: Buffer.alloc(20, 0xcd), peerId: Buffer.alloc(20, 2), endpoint: Buffer.from([10, 0, 0, 2, 0x1a, 0xe1]), uploaded: 0, downloaded: 0, left: 1, event: 0, numwant: 50, key: 0, wantPeerIds: false, wantOtherFamily: true }), /unregistered torrent/)
+})
