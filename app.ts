@@ -14,6 +14,7 @@ import persistence from './plugins/persistence.ts'
 import requestCounters from './plugins/request-counters.ts'
 import sharedStore, { openRedisStore } from './plugins/shared-store.ts'
 import udp from './plugins/udp.ts'
+import websocket from './plugins/websocket.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
 
@@ -88,6 +89,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     throw err
   }
   await app.register(peerStore, { store })
+  // Before the routes and UDP, whose scrapes add the WebSocket peers it counts.
+  await app.register(websocket, { clock: options.clock })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,

@@ -18,7 +18,11 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
       total: page.total,
       limit,
       offset,
-      torrents: page.torrents
+      // WebSocket peers (this process) are counted with the torrent's store peers.
+      torrents: page.torrents.map(t => {
+        const ws = fastify.webSocketCounts(Buffer.from(t.info_hash, 'hex'))
+        return ws.complete + ws.incomplete === 0 ? t : { ...t, complete: t.complete + ws.complete, incomplete: t.incomplete + ws.incomplete }
+      })
     }
   })
 }
