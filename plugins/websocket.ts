@@ -31,8 +31,11 @@ interface Connection {
   rate: MessageRate
   /** Answered the last ping (or sent something) since. */
   alive: boolean
-  /** The torrents this connection announced, with the peer id it used for each. */
-  joined: Map<string, string>
+  /**
+   * The peers this connection announced, by info hash + peer id: bittorrent-tracker's Client
+   * shares one socket between all its torrents and clients in a page (even on one torrent).
+   */
+  joined: Map<string, { infoHash: string, peerId: string }>
 }
 
 export interface WebSocketOptions {
@@ -79,7 +82,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     ws.on('pong', () => { conn.alive = true })
     ws.on('error', err => log.debug({ err, address }, 'WebSocket error'))
     ws.on('close', () => {
-      for (const [infoHash, peerId] of conn.joined) registry.leave(infoHash, peerId, ws)
+      for (const { infoHash, peerId } of conn.joined.values()) registry.leave(infoHash, peerId, ws)
       conn.joined.clear()
       connections.delete(ws)
       perAddress.release(address)
@@ -107,12 +110,10 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
 
   function onAnnounce (ws: WebSocket, conn: Connection, request: WsAnnounce): void {
     const { infoHash, peerId } = request
-    const previous = conn.joined.get(infoHash)
-    if (previous !== undefined && previous !== peerId) registry.leave(infoHash, previous, ws)
     const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
     const outcome = registry.announce(ws, request, clock(), want)
-    if (request.event === 'stopped') conn.joined.delete(infoHash)
-    else conn.joined.set(infoHash, peerId)
+    if (request.event === 'stopped') conn.joined.delete(infoHash + peerId)
+    else conn.joined.set(infoHash + peerId, { infoHash, peerId })
     // bittorrent-tracker sends no reply to a message that carries an answer.
     if (request.answer === undefined) send(ws, announceReply(infoHash, outcome.counts, interval))
     outcome.targets.forEach((target, i) => send(target, offerFrame(infoHash, peerId, request.offers[i])))
@@ -132,7 +133,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     send(ws, scrapeReply(hashes.map((infoHash, i) => {
       const ws = registry.counts(infoHash)
       return { infoHash, complete: stored[i].complete + ws.complete, incomplete: stored[i].incomplete + ws.incomplete, downloaded: stored[i].downloaded }
-    }), interval))
+    }), config.TRACKER_MIN_INTERVAL))
   }
 
   // A connection that did not answer the last ping is gone (a closed laptop sends no FIN).

@@ -48,8 +48,9 @@ export class WsSwarmRegistry<S> {
 
   /**
    * Records an announce from `socket` and draws up to `want` offer targets: never the
-   * announcer, never a peer on the same socket, and no seeder for a seeder (seeders have
-   * nothing to trade). `stopped` removes the peer and draws nobody.
+   * announcer, and no seeder for a seeder (seeders have nothing to trade). A peer on the same
+   * socket may be drawn: bittorrent-tracker's Client shares a socket between its clients, and
+   * each one takes only the frames meant for it. `stopped` removes the peer and draws nobody.
    */
   announce (socket: S, request: RegistryAnnounce, now: number, want: number): AnnounceOutcome<S> {
     if (request.event === 'stopped') {
@@ -87,7 +88,7 @@ export class WsSwarmRegistry<S> {
     const start = Math.floor(this.random() * n)
     for (let i = 0; i < n && out.length < want; i++) {
       const peer = list[(start + i) % n]
-      if (peer === self || peer.socket === self.socket || (self.seeder && peer.seeder)) continue
+      if (peer === self || (self.seeder && peer.seeder)) continue
       out.push(peer.socket)
     }
     return out
