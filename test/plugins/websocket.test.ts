@@ -42,10 +42,14 @@ async function counts (c: WsTestClient, infoHash: string): Promise<{ complete: n
   return { complete: files[infoHash].complete, incomplete: files[infoHash].incomplete }
 }
 
-/** Scrapes until the counts match (each try a round trip): a closed peer leaves once the server sees the close. */
+/** Settings for a tracker that countsBecome polls: its scrapes must not hit the message rate. */
+const polling = { TRACKER_WS_MESSAGES_PER_SECOND: '1000000' }
+
+/** Scrapes until the counts match or 5 s pass (each try a round trip): a closed peer leaves once the server sees the close. */
 async function countsBecome (c: WsTestClient, infoHash: string, expected: { complete: number, incomplete: number }): Promise<void> {
+  const deadline = Date.now() + 5000
   let seen = await counts(c, infoHash)
-  for (let i = 0; i < 200 && (seen.complete !== expected.complete || seen.incomplete !== expected.incomplete); i++) seen = await counts(c, infoHash)
+  while (Date.now() < deadline && (seen.complete !== expected.complete || seen.incomplete !== expected.incomplete)) seen = await counts(c, infoHash)
   assert.deepEqual(seen, expected)
 }
 
@@ -159,7 +163,7 @@ test('WebSocket peers are never handed to HTTP peers, nor HTTP peers to WebSocke
 })
 
 test('several torrents on one connection; stopped and close remove the peer', async (t) => {
-  const tracker = await startTracker(t)
+  const tracker = await startTracker(t, polling)
   const h1 = newHash()
   const h2 = newHash()
   const a = await client(t, tracker)
@@ -266,8 +270,8 @@ test('connections per address and in total are capped with an HTTP status before
   assert.equal(await refusedStatus(wsUrl(total, '/other')), 404)
 })
 
-test('a connection that does not answer pings is closed', async (t) => {
-  const tracker = await startTracker(t, { TRACKER_WS_PING_INTERVAL: '1' })
+test('a connection that does not answer pings is closed', { timeout: 15_000 }, async (t) => {
+  const tracker = await startTracker(t, { TRACKER_WS_PING_INTERVAL: '1', ...polling })
   const silent = await WsTestClient.open(wsUrl(tracker), { autoPong: false })
   const infoHash = newHash()
   await announce(silent, infoHash, binaryId('silent'))
@@ -288,4 +292,17 @@ test('closing the tracker closes its WebSocket connections with a reason', async
   const c = await WsTestClient.open(wsUrl(tracker))
   await tracker.app.close()
   assert.deepEqual(await c.closed, { code: 1001, reason: 'tracker shutting down' })
+})
+
+test('a peer whose socket stays open but who stops announcing expires after the peer timeout', { timeout: 15_000 }, async (t) => {
+  let now = 1_000_000
+  const tracker = await startTracker(t, { TRACKER_PEER_TIMEOUT: '2', TRACKER_ANNOUNCE_INTERVAL: '1', TRACKER_MIN_INTERVAL: '1', ...polling }, '127.0.0.1', { clock: () => now })
+  const quiet = await client(t, tracker)
+  const infoHash = newHash()
+  await announce(quiet, infoHash, binaryId('quiet'))
+  const watcher = await client(t, tracker)
+  assert.deepEqual(await counts(watcher, infoHash), { complete: 0, incomplete: 1 })
+  now += 3
+  await countsBecome(watcher, infoHash, { complete: 0, incomplete: 0 })
+  assert.equal(quiet.socket.readyState, WebSocket.OPEN, 'the connection itself stays open')
 })
