@@ -16,6 +16,8 @@ declare module 'fastify' {
      * process; zeros when there are none or WebSocket is off. HTTP/UDP scrape and /stats add it.
      */
     webSocketCounts: (infoHash: Buffer) => Counts
+    /** Open WebSocket connections, and the peers and torrents they announced, for /stats and /metrics. */
+    webSocketTotals: () => { connections: number, peers: number, torrents: number }
   }
 }
 
@@ -51,7 +53,9 @@ export interface WebSocketOptions {
 export default fp<WebSocketOptions>(async (fastify, options) => {
   const { config } = fastify
   const registry = new WsSwarmRegistry<WebSocket>()
+  const connections = new Map<WebSocket, Connection>()
   fastify.decorate('webSocketCounts', (infoHash: Buffer): Counts => registry.counts(infoHash.toString('latin1')))
+  fastify.decorate('webSocketTotals', () => ({ connections: connections.size, peers: registry.peers, torrents: registry.torrents }))
   if (!config.TRACKER_WEBSOCKET) return
 
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
@@ -59,7 +63,6 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   const limits = { maxOffers: WS_MAX_OFFERS, maxScrape: config.TRACKER_SCRAPE_MAX }
   // Browsers re-announce to send fresh offers; bittorrent-tracker asks for a fifth of its HTTP interval.
   const interval = Math.ceil(config.TRACKER_ANNOUNCE_INTERVAL / 5)
-  const connections = new Map<WebSocket, Connection>()
   const perAddress = new AddressCounts(config.TRACKER_WS_MAX_PER_ADDRESS)
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false })
   let closing = false

@@ -15,6 +15,7 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
     return {
       totals: { ...totals, seeder_leecher_ratio: totals.leechers === 0 ? null : totals.seeders / totals.leechers },
       requests: fastify.requestCounts,
+      websocket: fastify.webSocketTotals(),
       total: page.total,
       limit,
       offset,

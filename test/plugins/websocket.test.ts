@@ -306,3 +306,17 @@ test('a peer whose socket stays open but who stops announcing expires after the 
   await countsBecome(watcher, infoHash, { complete: 0, incomplete: 0 })
   assert.equal(quiet.socket.readyState, WebSocket.OPEN, 'the connection itself stays open')
 })
+
+test('/stats and /metrics show the open WebSocket connections, their peers and torrents', async (t) => {
+  const tracker = await startTracker(t)
+  const a = await client(t, tracker)
+  await announce(a, newHash(), binaryId('a'))
+  await announce(a, newHash(), binaryId('a'))
+  await client(t, tracker)
+  const stats = JSON.parse((await get(tracker.url, '/stats')).body.toString()) as { websocket: unknown }
+  assert.deepEqual(stats.websocket, { connections: 2, peers: 2, torrents: 2 })
+  const metrics = (await get(tracker.url, '/metrics')).body.toString()
+  assert.match(metrics, /^tracker_websocket_connections 2$/m)
+  assert.match(metrics, /^tracker_websocket_peers 2$/m)
+  assert.match(metrics, /^tracker_websocket_torrents 2$/m)
+})
