@@ -99,13 +99,15 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
       let request
       try {
         request = parseMessage(rawText(data), limits)
+        if (request.action === 'announce') return onAnnounce(ws, conn, request)
       } catch (err) {
-        if (!(err instanceof WsClientError)) throw err
-        return send(ws, failureFrame(err.action, err.message, err.infoHash))
+        if (err instanceof WsClientError) return send(ws, failureFrame(err.action, err.message, err.infoHash))
+        // Ours, not the client's: logged, and the client gets a generic failure, never a crash.
+        log.error({ err, address }, 'WebSocket message failed')
+        return send(ws, failureFrame('announce', 'internal tracker error'))
       }
-      if (request.action === 'announce') return onAnnounce(ws, conn, request)
       onScrape(ws, request).catch((err: unknown) => {
-        log.error({ err }, 'WebSocket scrape failed')
+        log.error({ err, address }, 'WebSocket scrape failed')
         send(ws, failureFrame('scrape', 'internal tracker error'))
       })
     })

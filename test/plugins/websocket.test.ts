@@ -206,6 +206,10 @@ test('bad input gets a failure frame or a close with a reason, and the connectio
   assert.deepEqual(await c.next(), { action: 'scrape', 'failure reason': 'invalid info_hash: 20 binary characters expected' })
   c.send({ action: 'scrape' })
   assert.match(String((await c.next())['failure reason']), /full scrape is disabled/)
+  c.send('['.repeat(30_000) + ']'.repeat(30_000))
+  assert.equal((await c.next())['failure reason'], 'a message must be a JSON object')
+  c.send('{"action":"announce"' + ','.repeat(60_000))
+  assert.equal((await c.next())['failure reason'], 'invalid JSON')
   assert.equal((await announce(c, infoHash, binaryId('p'))).incomplete, 1, 'still served')
 
   c.socket.send(Buffer.from([1, 2, 3]), { binary: true })
