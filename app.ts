@@ -18,6 +18,7 @@ import { ClientFilter } from './lib/access/client-filter.ts'
 import { withClientFilter, withPasskeys } from './lib/access/filtered-store.ts'
 import { Users } from './lib/access/users.ts'
 import udp from './plugins/udp.ts'
+import websocket from './plugins/websocket.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
 
@@ -97,6 +98,12 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   // Front ends see the store through the client filter, when there is one.
   const filtered = clients.active ? withClientFilter(store, clients) : store
   await app.register(peerStore, { store: users === undefined ? filtered : withPasskeys(filtered, users) })
+  // Before the routes and UDP, whose scrapes add the WebSocket peers it counts. WebSocket
+  // announces do not pass the access rules yet: with a whitelist or members, they stay off.
+  if (settings.TRACKER_WEBSOCKET && settings.TRACKER_ACCESS !== 'open') {
+    app.log.warn(`WebSocket announces are off: TRACKER_ACCESS=${settings.TRACKER_ACCESS} is not applied to them yet`)
+  }
+  await app.register(websocket, { clock: options.clock, enabled: settings.TRACKER_ACCESS === 'open' })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import { BlockList, isIPv6, type Socket } from 'node:net'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -7,6 +8,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The announcing peer's address in network bytes (4 or 16), or null if unusable. */
     clientAddress: (request: FastifyRequest) => Buffer | null
+    /**
+     * The client's address (text) for a request that Fastify does not route, a WebSocket
+     * upgrade, by the same rule as `request.ip`.
+     */
+    upgradeAddress: (raw: IncomingMessage) => string
   }
 }
 
@@ -45,7 +51,26 @@ export default fp<{ trusted: BlockList | null }>(async (fastify, { trusted }) =>
     }
     return parseIp(request.ip)
   })
+  fastify.decorate('upgradeAddress', (raw: IncomingMessage): string => {
+    const direct = unmapped(raw.socket.remoteAddress ?? '')
+    if (trusted === null || !isTrusted(trusted, direct)) return direct
+    const forwarded = raw.headers['x-forwarded-for']
+    if (typeof forwarded === 'string') {
+      // Right to left: the first hop that is not one of our proxies is the client.
+      const hops = forwarded.split(',').map(s => s.trim()).filter(s => s !== '')
+      for (let i = hops.length - 1; i >= 0; i--) {
+        if (i === 0 || !isTrusted(trusted, hops[i])) return unmapped(hops[i])
+      }
+    }
+    const realIp = raw.headers['x-real-ip']
+    if (typeof realIp === 'string' && realIp.trim() !== '') return unmapped(realIp.trim())
+    return direct
+  })
 }, { name: 'client-address' })
+
+function unmapped (address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address
+}
 
 function isTrusted (blocks: BlockList, address: string): boolean {
   if (address.startsWith('::ffff:')) address = address.slice(7)

@@ -42,6 +42,11 @@ export const configSchema = Type.Object({
   TRACKER_REDIS_TIMEOUT: Type.Integer({ default: 1000, minimum: 10, description: 'Milliseconds a Redis command may take before the announce waiting on it gets a failure.' }),
   TRACKER_UDP_SECRET: Type.String({ default: '', pattern: '^([0-9a-fA-F]{32})?$', description: 'UDP connection-id key, 32 hex digits, the same on every instance; empty: random per process, or shared and rotated through Redis with TRACKER_STORE=redis.' }),
   TRACKER_WORKERS: Type.String({ default: '1', pattern: '^([1-9][0-9]*|auto)$', description: 'Worker processes sharing the HTTP and UDP ports (`auto`: one per core); more than 1 needs TRACKER_STORE=redis.' }),
+  TRACKER_WEBSOCKET: Type.Boolean({ default: true, description: 'Serve WebTorrent peers (browsers) over WebSocket at `ws://host:TRACKER_PORT/announce` (and `/`).' }),
+  TRACKER_WS_MAX_CONNECTIONS: Type.Integer({ default: 10000, minimum: 1, description: 'Most WebSocket connections open at once; more are refused with HTTP 503 before the upgrade.' }),
+  TRACKER_WS_MAX_PER_ADDRESS: Type.Integer({ default: 32, minimum: 1, description: 'Most WebSocket connections open at once from one client address; more are refused with HTTP 429.' }),
+  TRACKER_WS_MESSAGES_PER_SECOND: Type.Integer({ default: 20, minimum: 1, description: 'Most messages (announces, answers, scrapes) one WebSocket connection may send per second; more are answered with a failure, and the connection is closed if it keeps on.' }),
+  TRACKER_WS_PING_INTERVAL: Type.Integer({ default: 30, minimum: 1, description: 'Seconds between pings of each WebSocket connection; one that has not answered the previous ping is closed.' }),
   TRACKER_LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info', description: 'Log level (fatal, error, warn, info, debug, trace, silent).' })
 })
 

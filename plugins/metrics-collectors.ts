@@ -56,6 +56,14 @@ export function registerCollectors (fastify: FastifyInstance, registers: Registr
   // Restored from the state file and lowered when torrents go: a gauge, not a counter.
   swarmGauge('tracker_completed', 'Completed downloads recorded over all tracked torrents.', 'completed')
 
+  const webSocketGauge = (name: string, help: string, key: 'connections' | 'peers' | 'torrents'): void => {
+    // eslint-disable-next-line no-new
+    new Gauge({ name, help, registers, collect () { this.set(fastify.webSocketTotals()[key]) } })
+  }
+  webSocketGauge('tracker_websocket_connections', 'Open WebSocket (WebTorrent) connections.', 'connections')
+  webSocketGauge('tracker_websocket_peers', 'WebSocket peers in all swarms of this process (also counted in scrapes, not in tracker_peers).', 'peers')
+  webSocketGauge('tracker_websocket_torrents', 'Torrents with WebSocket peers in this process.', 'torrents')
+
   const { status } = fastify.state
   const started = Date.now()
   // eslint-disable-next-line no-new

@@ -89,7 +89,7 @@ export default fp(async (fastify) => {
   fastify.addHook('onClose', async () => loop.disable())
 
   fastify.decorate('metrics', { registry, announceDuration })
-}, { name: 'metrics', dependencies: ['request-counters', 'peer-store', 'persistence'] })
+}, { name: 'metrics', dependencies: ['request-counters', 'peer-store', 'persistence', 'websocket'] })
 
 function hookList<T> (hooks: T | T[] | undefined): T[] {
   if (hooks === undefined) return []

@@ -47,7 +47,8 @@ export default fp<{ ids: ConnectionIds }>(async (fastify, { ids }) => {
     interval: config.TRACKER_ANNOUNCE_INTERVAL,
     scrapeMax: config.TRACKER_SCRAPE_MAX,
     counters: fastify.requestCounts.udp,
-    onError: err => log.error({ err }, 'UDP request failed')
+    onError: err => log.error({ err }, 'UDP request failed'),
+    extraCounts: fastify.webSocketCounts
   })
 
   let socket: Socket | null = null
@@ -127,4 +128,4 @@ export default fp<{ ids: ConnectionIds }>(async (fastify, { ids }) => {
     socket = null
     await new Promise<void>(resolve => s.close(() => resolve()))
   })
-}, { name: 'udp', dependencies: ['config', 'peer-store', 'request-counters'] })
+}, { name: 'udp', dependencies: ['config', 'peer-store', 'request-counters', 'websocket'] })

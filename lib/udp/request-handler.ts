@@ -1,3 +1,4 @@
+import { withWebSocketPeers } from '../ws/shared-counts.ts'
 import { ClientError } from '../bittorrent/client-error.ts'
 import type { ConnectionIds } from './connection-id.ts'
 import { parseIp } from '../bittorrent/ip-address.ts'
@@ -33,6 +34,8 @@ export interface UdpHandlerOptions {
   counters: UdpCounters
   /** Told about failures that are ours, not the client's. */
   onError: (err: unknown) => void
+  /** Peers of a torrent that the store does not hold (WebSocket peers), added to scrapes. */
+  extraCounts?: (infoHash: Buffer) => { complete: number, incomplete: number }
 }
 
 /**
@@ -96,9 +99,11 @@ export class UdpRequestHandler {
         if (result instanceof Promise) return result.then(r => writeAnnounce(tx, this.o.interval, r, v4), err => this.failed(action, tx, err))
         return writeAnnounce(tx, this.o.interval, result, v4)
       }
-      const entries = this.o.store.scrape(parseScrape(packet, this.scrapeMax))
-      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, e), err => this.failed(action, tx, err))
-      return writeScrape(tx, entries)
+      const hashes = parseScrape(packet, this.scrapeMax)
+      const entries = this.o.store.scrape(hashes)
+      const extra = this.o.extraCounts
+      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, extra === undefined ? e : withWebSocketPeers(e, hashes, extra)), err => this.failed(action, tx, err))
+      return writeScrape(tx, extra === undefined ? entries : withWebSocketPeers(entries, hashes, extra))
     } catch (err) {
       return this.failed(action, tx, err)
     }

@@ -15,10 +15,15 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
     return {
       totals: { ...totals, seeder_leecher_ratio: totals.leechers === 0 ? null : totals.seeders / totals.leechers },
       requests: fastify.requestCounts,
+      websocket: fastify.webSocketTotals(),
       total: page.total,
       limit,
       offset,
-      torrents: page.torrents
+      // WebSocket peers (this process) are counted with the torrent's store peers.
+      torrents: page.torrents.map(t => {
+        const ws = fastify.webSocketCounts(Buffer.from(t.info_hash, 'hex'))
+        return ws.complete + ws.incomplete === 0 ? t : { ...t, complete: t.complete + ws.complete, incomplete: t.incomplete + ws.incomplete }
+      })
     }
   })
 }

@@ -4,6 +4,8 @@ import { request } from 'node:http'
 import { test } from 'node:test'
 import { freePort } from '../helpers/free-port.ts'
 import { nginxCheck, startNginx } from '../helpers/nginx.ts'
+import { WebSocket } from 'ws'
+import { binaryId, WsTestClient } from '../helpers/ws-client.ts'
 import { announce, announcePath, compactPeers, decode, get, id, startTracker, type RunningTracker } from '../helpers/tracker.ts'
 
 const example = readFileSync(new URL('../../deploy/nginx/bittorrent-tracker.conf', import.meta.url), 'utf8')
@@ -105,4 +107,26 @@ test('behind nginx: real client addresses, forged headers ignored, admin routes 
     }
     assert.ok(connections - before <= 1, `${connections - before} new upstream connections for 10 announces`)
   })
+})
+
+test('behind nginx: a WebSocket announce, each browser counted under its own address', { timeout: 60_000 }, async (t) => {
+  // One connection per address: two browsers (127.0.0.2 and .3) through one nginx are two addresses.
+  const tracker = await startTracker(t, { TRACKER_TRUSTED_PROXIES: '127.0.0.1', TRACKER_WS_MAX_PER_ADDRESS: '1' })
+  const listenPort = await freePort('tcp')
+  await startNginx(t, siteFor(listenPort, tracker.port), listenPort)
+  const url = `ws://127.0.0.1:${listenPort}/announce`
+  const infoHash = binaryId('nginx-ws')
+  const a = await WsTestClient.open(url, { localAddress: '127.0.0.2' })
+  const b = await WsTestClient.open(url, { localAddress: '127.0.0.3' })
+  t.after(() => { a.close(); b.close() })
+  a.send({ action: 'announce', info_hash: infoHash, peer_id: binaryId('a'), left: 1, offers: [] })
+  assert.equal((await a.next()).incomplete, 1)
+  b.send({ action: 'announce', info_hash: infoHash, peer_id: binaryId('b'), left: 1, offers: [{ offer: { sdp: 'x' }, offer_id: binaryId('o') }] })
+  assert.equal((await b.next()).incomplete, 2)
+  assert.equal((await a.next()).offer_id, binaryId('o'), 'the offer is relayed through nginx')
+
+  const second = new WebSocket(url, { localAddress: '127.0.0.2' })
+  second.on('error', () => {})
+  const status = await new Promise<number>(resolve => second.on('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode ?? 0) }))
+  assert.equal(status, 429, 'a second connection from 127.0.0.2 is over its limit')
 })

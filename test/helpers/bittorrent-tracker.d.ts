@@ -18,6 +18,8 @@ declare module 'bittorrent-tracker' {
     /** The port this client says it listens on. */
     port: number
     getAnnounceOpts?: () => AnnounceOptions
+    /** A WebRTC implementation; without one the Client skips ws:// trackers in Node. */
+    wrtc?: object
   }
 
   export interface UpdateEvent {
@@ -50,7 +52,9 @@ declare module 'bittorrent-tracker' {
   }
 
   export class Server extends EventEmitter {
-    constructor (options: { http?: boolean, udp?: boolean, ws?: boolean, stats?: boolean })
+    constructor (options: { http?: boolean, udp?: boolean, ws?: boolean, stats?: boolean, interval?: number })
+    /** The HTTP server that also carries the WebSocket upgrades (when http or ws is on). */
+    http: import('node:http').Server | null
     listen (port: number, hostname: { http: string, udp: string, udp6: string }, onListening?: () => void): void
     close (callback?: () => void): void
   }

@@ -134,3 +134,14 @@ test('a whitelist file that cannot be read stops the start with a configuration 
   await assert.rejects(buildApp({ logger: false, env: { TRACKER_WHITELIST_FILE: '/nonexistent/list.txt', TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join((await startTracker(t)).dir, 's.json') } }),
     (err: Error) => err.name === 'ConfigError' && /TRACKER_WHITELIST_FILE: ENOENT/.test(err.message))
 })
+
+test('with a whitelist, WebSocket announces (not access-controlled yet) are off', async (t) => {
+  const { WebSocket } = await import('ws')
+  const connects = async (tracker: RunningTracker): Promise<boolean> => await new Promise(resolve => {
+    const ws = new WebSocket(tracker.url.replace('http', 'ws') + '/announce')
+    ws.once('open', () => { ws.close(); resolve(true) })
+    ws.once('error', () => resolve(false))
+  })
+  assert.equal(await connects(await startTracker(t)), true, 'open mode serves WebSocket clients')
+  assert.equal(await connects(await startTracker(t, { TRACKER_ACCESS: 'whitelist' })), false)
+})

@@ -1,0 +1,197 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import fp from 'fastify-plugin'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { AddressCounts, MessageRate } from '../lib/ws/limits.ts'
+import {
+  announceReply, answerFrame, failureFrame, offerFrame, parseMessage, scrapeReply,
+  WsClientError, type Counts, type WsAnnounce, type WsScrape
+} from '../lib/ws/protocol.ts'
+import { WsSwarmRegistry } from '../lib/ws/swarm-registry.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Seeders and leechers of one torrent (20 raw bytes) connected over WebSocket to this
+     * process; zeros when there are none or WebSocket is off. HTTP/UDP scrape and /stats add it.
+     */
+    webSocketCounts: (infoHash: Buffer) => Counts
+    /** Open WebSocket connections, and the peers and torrents they announced, for /stats and /metrics. */
+    webSocketTotals: () => { connections: number, peers: number, torrents: number }
+  }
+}
+
+/** Largest message taken; ws closes the connection (1009) on a larger one. SDP offers are a few KiB. */
+export const WS_MAX_PAYLOAD = 64 * 1024
+/** Most offers in one announce (bittorrent-tracker's Client sends at most 5, WebTorrent up to 10). */
+export const WS_MAX_OFFERS = 10
+/** A peer whose outgoing buffer is past this is not reading: relays to it are dropped, not queued. */
+const MAX_BUFFERED = 1024 * 1024
+
+interface Connection {
+  address: string
+  rate: MessageRate
+  /** Answered the last ping (or sent something) since. */
+  alive: boolean
+  /**
+   * The peers this connection announced, by info hash + peer id: bittorrent-tracker's Client
+   * shares one socket between all its torrents and clients in a page (even on one torrent).
+   */
+  joined: Map<string, { infoHash: string, peerId: string }>
+}
+
+export interface WebSocketOptions {
+  /** Seconds since the epoch, for peer expiry; tests move it. */
+  clock?: () => number
+  /** False keeps the endpoint off whatever TRACKER_WEBSOCKET says (access rules it cannot apply). */
+  enabled?: boolean
+}
+
+/**
+ * The WebTorrent tracker: WebSocket upgrades on the HTTP port (`/announce` and `/`), handled by
+ * `ws` on the Fastify server's `upgrade` event. Browsers' WebRTC offers and answers are relayed
+ * between the WebSocket peers of a torrent, which live in this process only (lib/ws).
+ */
+export default fp<WebSocketOptions>(async (fastify, options) => {
+  const { config } = fastify
+  const registry = new WsSwarmRegistry<WebSocket>()
+  const connections = new Map<WebSocket, Connection>()
+  fastify.decorate('webSocketCounts', (infoHash: Buffer): Counts => registry.counts(infoHash.toString('latin1')))
+  fastify.decorate('webSocketTotals', () => ({ connections: connections.size, peers: registry.peers, torrents: registry.torrents }))
+  if (!config.TRACKER_WEBSOCKET || options.enabled === false) return
+
+  const clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
+  const log = fastify.log.child({ plugin: 'websocket' })
+  const limits = { maxOffers: WS_MAX_OFFERS, maxScrape: config.TRACKER_SCRAPE_MAX }
+  // Browsers re-announce to send fresh offers; bittorrent-tracker asks for a fifth of its HTTP interval.
+  const interval = Math.ceil(config.TRACKER_ANNOUNCE_INTERVAL / 5)
+  const perAddress = new AddressCounts(config.TRACKER_WS_MAX_PER_ADDRESS)
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false })
+  let closing = false
+
+  fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== '/announce' && path !== '/') return refuse(socket, 404, 'Not Found', 'WebSocket is served on /announce')
+    if (closing) return refuse(socket, 503, 'Service Unavailable', 'tracker shutting down')
+    if (connections.size >= config.TRACKER_WS_MAX_CONNECTIONS) return refuse(socket, 503, 'Service Unavailable', 'too many WebSocket connections')
+    const address = fastify.upgradeAddress(req)
+    if (perAddress.count(address) >= config.TRACKER_WS_MAX_PER_ADDRESS) return refuse(socket, 429, 'Too Many Requests', 'too many WebSocket connections from this address')
+    wss.handleUpgrade(req, socket, head, ws => accept(ws, address))
+  })
+
+  function accept (ws: WebSocket, address: string): void {
+    perAddress.acquire(address)
+    const conn: Connection = { address, rate: new MessageRate(config.TRACKER_WS_MESSAGES_PER_SECOND), alive: true, joined: new Map() }
+    connections.set(ws, conn)
+    ws.on('pong', () => { conn.alive = true })
+    ws.on('error', err => log.debug({ err, address }, 'WebSocket error'))
+    ws.on('close', () => {
+      for (const { infoHash, peerId } of conn.joined.values()) registry.leave(infoHash, peerId, ws)
+      conn.joined.clear()
+      connections.delete(ws)
+      perAddress.release(address)
+    })
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      conn.alive = true
+      if (isBinary) return ws.close(1003, 'binary frames are not supported: send JSON text')
+      const verdict = conn.rate.take(Date.now())
+      if (verdict === 'close') return ws.close(1008, 'too many messages')
+      if (verdict === 'refuse') return send(ws, failureFrame('announce', `too many messages: at most ${config.TRACKER_WS_MESSAGES_PER_SECOND} per second`))
+      let request
+      try {
+        request = parseMessage(rawText(data), limits)
+        if (request.action === 'announce') return onAnnounce(ws, conn, request)
+      } catch (err) {
+        if (err instanceof WsClientError) return send(ws, failureFrame(err.action, err.message, err.infoHash))
+        // Ours, not the client's: logged, and the client gets a generic failure, never a crash.
+        log.error({ err, address }, 'WebSocket message failed')
+        return send(ws, failureFrame('announce', 'internal tracker error'))
+      }
+      onScrape(ws, request).catch((err: unknown) => {
+        log.error({ err, address }, 'WebSocket scrape failed')
+        send(ws, failureFrame('scrape', 'internal tracker error'))
+      })
+    })
+  }
+
+  function onAnnounce (ws: WebSocket, conn: Connection, request: WsAnnounce): void {
+    const { infoHash, peerId } = request
+    const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
+    const outcome = registry.announce(ws, request, clock(), want)
+    if (request.event === 'stopped') conn.joined.delete(infoHash + peerId)
+    else conn.joined.set(infoHash + peerId, { infoHash, peerId })
+    // bittorrent-tracker sends no reply to a message that carries an answer.
+    if (request.answer === undefined) send(ws, announceReply(infoHash, outcome.counts, interval))
+    outcome.targets.forEach((target, i) => send(target, offerFrame(infoHash, peerId, request.offers[i])))
+    if (request.answer !== undefined) {
+      const target = registry.find(infoHash, request.answer.toPeerId)
+      if (target !== undefined) send(target, answerFrame(infoHash, peerId, request.answer.sdp, request.answer.offerId))
+    }
+  }
+
+  async function onScrape (ws: WebSocket, request: WsScrape): Promise<void> {
+    let hashes = request.infoHashes
+    if (hashes.length === 0) {
+      if (!config.TRACKER_FULL_SCRAPE) return send(ws, failureFrame('scrape', 'full scrape is disabled: give at least one info_hash'))
+      hashes = registry.infoHashes().slice(0, config.TRACKER_SCRAPE_MAX)
+    }
+    const stored = await fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1')))
+    send(ws, scrapeReply(hashes.map((infoHash, i) => {
+      const ws = registry.counts(infoHash)
+      return { infoHash, complete: stored[i].complete + ws.complete, incomplete: stored[i].incomplete + ws.incomplete, downloaded: stored[i].downloaded }
+    }), config.TRACKER_MIN_INTERVAL))
+  }
+
+  // A connection that did not answer the last ping is gone (a closed laptop sends no FIN).
+  const pinger = setInterval(() => {
+    for (const [ws, conn] of connections) {
+      if (!conn.alive) {
+        ws.terminate()
+        continue
+      }
+      conn.alive = false
+      ws.ping()
+    }
+  }, config.TRACKER_WS_PING_INTERVAL * 1000).unref()
+
+  // Peers whose socket stays open but who stopped announcing (a paused tab) expire like any peer.
+  const sweeper = setInterval(() => {
+    const dropped = registry.sweep(clock(), config.TRACKER_PEER_TIMEOUT)
+    if (dropped > 0) log.debug({ dropped }, 'silent WebSocket peers dropped')
+  }, Math.min(config.TRACKER_PEER_TIMEOUT, 60) * 1000).unref()
+
+  // Before the HTTP server closes, which would otherwise wait for every open WebSocket.
+  fastify.addHook('preClose', async () => {
+    closing = true
+    clearInterval(pinger)
+    clearInterval(sweeper)
+    const open = [...connections.keys()]
+    await new Promise<void>(resolve => {
+      if (open.length === 0) return resolve()
+      let left = open.length
+      const timer = setTimeout(() => { for (const ws of open) ws.terminate() }, 1000).unref()
+      for (const ws of open) {
+        ws.once('close', () => { if (--left === 0) { clearTimeout(timer); resolve() } })
+        ws.close(1001, 'tracker shutting down')
+      }
+    })
+    wss.close()
+  })
+
+  function send (ws: WebSocket, frame: string): void {
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED) return
+    ws.send(frame)
+  }
+}, { name: 'websocket', dependencies: ['config', 'client-address', 'peer-store'] })
+
+function rawText (data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8')
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  return Buffer.from(data).toString('utf8')
+}
+
+/** Answers a refused upgrade with a plain HTTP status, as browsers show it in their console. */
+function refuse (socket: Duplex, status: number, statusText: string, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`)
+}
