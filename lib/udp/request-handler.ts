@@ -1,4 +1,4 @@
-import { withWebSocketPeers } from '../ws/shared-counts.ts'
+import { withExtraPeers } from '../store/extra-peers.ts'
 import { ClientError } from '../bittorrent/client-error.ts'
 import type { ConnectionIds } from './connection-id.ts'
 import { parseIp } from '../bittorrent/ip-address.ts'
@@ -102,8 +102,8 @@ export class UdpRequestHandler {
       const hashes = parseScrape(packet, this.scrapeMax)
       const entries = this.o.store.scrape(hashes)
       const extra = this.o.extraCounts
-      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, extra === undefined ? e : withWebSocketPeers(e, hashes, extra)), err => this.failed(action, tx, err))
-      return writeScrape(tx, extra === undefined ? entries : withWebSocketPeers(entries, hashes, extra))
+      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, extra === undefined ? e : withExtraPeers(e, hashes, extra)), err => this.failed(action, tx, err))
+      return writeScrape(tx, extra === undefined ? entries : withExtraPeers(entries, hashes, extra))
     } catch (err) {
       return this.failed(action, tx, err)
     }

@@ -3,7 +3,7 @@ import { ClientError } from '../../lib/bittorrent/client-error.ts'
 import { parseScrapeQuery } from '../../lib/http/scrape-request.ts'
 import { writeScrape } from '../../lib/http/scrape-response.ts'
 import { rawQuery } from '../query.ts'
-import { withWebSocketPeers } from '../../lib/ws/shared-counts.ts'
+import { withExtraPeers } from '../../lib/store/extra-peers.ts'
 
 export default async function scrapeRoute (fastify: FastifyInstance): Promise<void> {
   const { config, peers } = fastify
@@ -19,7 +19,7 @@ export default async function scrapeRoute (fastify: FastifyInstance): Promise<vo
       const all = await peers.list({ offset: 0, limit: Number.MAX_SAFE_INTEGER })
       hashes = all.torrents.map(t => Buffer.from(t.info_hash, 'hex'))
     }
-    const entries = withWebSocketPeers(await peers.scrape(hashes), hashes, fastify.webSocketCounts)
+    const entries = withExtraPeers(await peers.scrape(hashes), hashes, fastify.webSocketCounts)
     reply.type('text/plain')
     return writeScrape(hashes, entries)
   }
