@@ -15,6 +15,8 @@ function init (args)
 end
 
 local scrape = tonumber(os.getenv('SCRAPE') or '0')
+-- A private tracker's member announces to /announce/<passkey>.
+local path = os.getenv('ANNOUNCE_PATH') or '/announce'
 
 function request ()
   if scrape > 0 then
@@ -27,7 +29,7 @@ function request ()
   local peerId = string.format('-BM0001-%06d%06d', t, p)
   local left = (p % 3 == 0) and 0 or 1000
   local event = (math.random(4) == 1) and '&event=started' or ''
-  return wrk.format('GET', '/announce?info_hash=' .. hashes[t] .. '&peer_id=' .. peerId ..
+  return wrk.format('GET', path .. '?info_hash=' .. hashes[t] .. '&peer_id=' .. peerId ..
     '&port=' .. (10000 + p) .. '&uploaded=0&downloaded=0&left=' .. left .. '&compact=1&numwant=50' .. event)
 end
 

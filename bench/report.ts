@@ -58,7 +58,7 @@ export function summarize (samples: Sample[]): Row[] {
 
 const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
 
-export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[], shared: SharedStoreResults | null }): string {
+export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[], shared: SharedStoreResults | null, access: AccessResults }): string {
   let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
   out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | CPU µs per request | ours ÷ subject |\n|---|---|---|---|---|---|\n'
   for (const row of r.table) {
@@ -75,7 +75,15 @@ export function markdown (r: { date: string, machine: string, rounds: number, se
       `similarity lookup alone ${row.lookupNsAt1k} vs ${row.lookupNsAt1M} ns (${row.lookupRatio} ×)\n`
   }
   if (r.shared !== null) out += sharedStoreMarkdown(r.shared)
+  out += `\n12. HTTP keep-alive announces, open mode ${k(r.access.open.rps)} (${r.access.open.cpuUs} µs CPU each) against private mode ${k(r.access.private.rps)} (${r.access.private.cpuUs} µs): ${r.access.ratio} ×.\n`
   return out
+}
+
+/** What bench/access.ts prints. */
+export interface AccessResults {
+  open: { rps: number, cpuUs: number }
+  private: { rps: number, cpuUs: number }
+  ratio: number
 }
 
 /** What bench/shared-store.ts prints: per load, the median rate and CPU per announce on each side. */

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { cpuSeconds, startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
-import { markdown, summarize, type Sample, type SharedStoreResults, type SimilarityRow } from './report.ts'
+import { markdown, summarize, type AccessResults, type Sample, type SharedStoreResults, type SimilarityRow } from './report.ts'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } })
 const rounds = Number(values.rounds)
@@ -73,10 +73,12 @@ const state = child('state.ts')
 const similarity = child<SimilarityRow[]>('similarity-lookup.ts')
 // Scenarios 8-11, the shared store, when a redis-server can be started here.
 const shared = has('redis-server') ? child<SharedStoreResults>('shared-store.ts', ['--rounds', String(rounds), '--seconds', String(seconds)]) : null
+// Scenario 12: open against private mode.
+const access = child<AccessResults>('access.ts', ['--rounds', String(rounds), '--seconds', String(seconds)])
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const table = summarize(samples)
-const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity, shared }
+const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity, shared, access }
 const md = markdown(results)
 writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 writeFileSync(join(import.meta.dirname, 'results.md'), md)

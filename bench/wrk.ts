@@ -11,8 +11,8 @@ export interface LoadResult {
 }
 
 /** Drives http://127.0.0.1:port with wrk for `seconds` (bounded: wrk stops by itself). */
-export async function wrk (port: number, seconds: number, options: { hashesFile: string, close?: boolean, scrape?: number, connections?: number }): Promise<LoadResult> {
-  const env = { ...process.env, HASHES: options.hashesFile, CLOSE: options.close === true ? '1' : '0', SCRAPE: String(options.scrape ?? 0) }
+export async function wrk (port: number, seconds: number, options: { hashesFile: string, close?: boolean, scrape?: number, connections?: number, path?: string }): Promise<LoadResult> {
+  const env = { ...process.env, HASHES: options.hashesFile, CLOSE: options.close === true ? '1' : '0', SCRAPE: String(options.scrape ?? 0), ANNOUNCE_PATH: options.path ?? '/announce' }
   const args = ['-t', '1', '-c', String(options.connections ?? 50), '-d', `${seconds}s`, '--timeout', '5s', '-s', script, `http://127.0.0.1:${port}`]
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile('wrk', args, { env, timeout: (seconds + 30) * 1000 }, (err, out) => err !== null ? reject(err) : resolve(out))

@@ -40,7 +40,7 @@ export function withPasskeys<S extends PeerStore> (store: S, users: Users): S {
   return withAnnounce(store, req => {
     const id = users.authenticate(req.passkey)
     const credit = (result: AnnounceResult): AnnounceResult => {
-      users.account(id, req.infoHash.toString('hex'), req.peerId.toString('hex'), req.uploaded, req.downloaded, req.event === EVENT_COMPLETED)
+      users.account(id, req.infoHash, req.peerId, req.uploaded, req.downloaded, req.event === EVENT_COMPLETED)
       return result
     }
     const pending = store.announce(req)

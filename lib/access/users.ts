@@ -24,6 +24,7 @@ export interface UserTorrentFigures {
 interface User extends UserFigures {
   /** SHA-256 of the passkey: the key itself is shown once, at creation or rotation. */
   digest: string
+  /** By info hash as a binary string (latin1): what an announce has at hand. */
   torrents: Map<string, UserTorrentFigures>
 }
 
@@ -35,6 +36,8 @@ export interface UsersSnapshot {
   [id: string]: Omit<UserFigures, 'id'> & { digest: string, torrents: UserTorrentFigures[] }
 }
 
+/** Passkeys remembered by authenticate; past this, the memory starts over. */
+const RECENT_MAX = 100_000
 /** 24 random bytes, 32 URL-safe characters: 192 bits. */
 const PASSKEY_BYTES = 24
 const digestOf = (passkey: string): string => createHash('sha256').update(passkey).digest('hex')
@@ -49,6 +52,11 @@ export class Users {
   private readonly byId = new Map<string, User>()
   private readonly byDigest = new Map<string, User>()
   private readonly reported = new Map<string, Reported>()
+  /**
+   * Passkeys seen lately, to their member: a digest per announce would cost more than the rest
+   * of the check. Emptied on every rotation and revocation.
+   */
+  private readonly recent = new Map<string, User>()
 
   constructor (readonly now: () => number = () => Math.floor(Date.now() / 1000)) {}
 
@@ -69,26 +77,41 @@ export class Users {
   /** The member this passkey belongs to; a ClientError saying why when it cannot announce. */
   authenticate (passkey: string | undefined): string {
     if (passkey === undefined || passkey === '') throw new ClientError('passkey required: announce to /announce/<your passkey>')
-    const user = this.byDigest.get(digestOf(passkey))
-    if (user === undefined) throw new ClientError('unknown passkey')
+    let user = this.recent.get(passkey)
+    if (user === undefined) {
+      user = this.byDigest.get(digestOf(passkey))
+      if (user === undefined) throw new ClientError('unknown passkey')
+      if (this.recent.size >= RECENT_MAX) this.recent.clear()
+      this.recent.set(passkey, user)
+    }
     if (user.revoked) throw new ClientError('passkey revoked')
     if (user.expires_at !== null && this.now() >= user.expires_at) throw new ClientError('passkey expired')
     return user.id
   }
 
   /** Credits an announce: what the totals grew by since this client's last one, and a completion. */
-  account (id: string, infoHash: string, peerId: string, uploaded: number, downloaded: number, completed: boolean): void {
+  account (id: string, infoHash: Uint8Array, peerId: Uint8Array, uploaded: number, downloaded: number, completed: boolean): void {
     const user = this.byId.get(id)
     if (user === undefined) return
-    const key = `${id}:${infoHash}:${peerId}`
+    // Binary strings: half the length of hex, and no hex made on the announce path.
+    const torrentKey = Buffer.from(infoHash.buffer, infoHash.byteOffset, infoHash.byteLength).toString('latin1')
+    const key = id + torrentKey + Buffer.from(peerId.buffer, peerId.byteOffset, peerId.byteLength).toString('latin1')
     const last = this.reported.get(key)
-    const up = last === undefined ? 0 : delta(uploaded, last.uploaded)
-    const down = last === undefined ? 0 : delta(downloaded, last.downloaded)
-    this.reported.set(key, { uploaded, downloaded, seen: this.now() })
-    let torrent = user.torrents.get(infoHash)
+    let up = 0
+    let down = 0
+    if (last === undefined) {
+      this.reported.set(key, { uploaded, downloaded, seen: this.now() })
+    } else {
+      up = delta(uploaded, last.uploaded)
+      down = delta(downloaded, last.downloaded)
+      last.uploaded = uploaded
+      last.downloaded = downloaded
+      last.seen = this.now()
+    }
+    let torrent = user.torrents.get(torrentKey)
     if (torrent === undefined) {
-      torrent = { info_hash: infoHash, uploaded: 0, downloaded: 0, completed: 0 }
-      user.torrents.set(infoHash, torrent)
+      torrent = { info_hash: Buffer.from(torrentKey, 'latin1').toString('hex'), uploaded: 0, downloaded: 0, completed: 0 }
+      user.torrents.set(torrentKey, torrent)
     }
     torrent.uploaded += up
     torrent.downloaded += down
@@ -109,6 +132,7 @@ export class Users {
     const user = this.byId.get(id)
     if (user === undefined) return false
     user.revoked = true
+    this.recent.clear()
     return true
   }
 
@@ -120,6 +144,7 @@ export class Users {
     this.byDigest.delete(user.digest)
     user.digest = digestOf(passkey)
     this.byDigest.set(user.digest, user)
+    this.recent.clear()
     return passkey
   }
 
@@ -162,7 +187,7 @@ export class Users {
       const torrents = new Map<string, UserTorrentFigures>()
       for (const t of u.torrents as Array<Record<string, unknown>>) {
         if (typeof t?.info_hash === 'string' && /^[0-9a-f]{40}$/.test(t.info_hash) && isCount(t.uploaded) && isCount(t.downloaded) && isCount(t.completed)) {
-          torrents.set(t.info_hash, { info_hash: t.info_hash, uploaded: t.uploaded, downloaded: t.downloaded, completed: t.completed })
+          torrents.set(Buffer.from(t.info_hash, 'hex').toString('latin1'), { info_hash: t.info_hash, uploaded: t.uploaded, downloaded: t.downloaded, completed: t.completed })
         } else result.skipped++
       }
       const user: User = {
@@ -179,6 +204,7 @@ export class Users {
       }
       const existing = this.byId.get(id)
       if (existing !== undefined) this.byDigest.delete(existing.digest)
+      this.recent.clear()
       this.byId.set(id, user)
       this.byDigest.set(user.digest, user)
       result.users++

@@ -3,8 +3,9 @@ import { test } from 'node:test'
 import { Users } from '../../../lib/access/users.ts'
 import { passkeyOfPath } from '../../../lib/bittorrent/passkey-path.ts'
 
-const hash = 'ab'.repeat(20)
-const peer = 'cd'.repeat(20)
+const hex = 'ab'.repeat(20)
+const hash = Buffer.from(hex, 'hex')
+const peer = Buffer.alloc(20, 0xcd)
 
 test('a passkey is 32 URL-safe characters (192 bits), different each time, and names its member', () => {
   const users = new Users()
@@ -56,10 +57,10 @@ test('accounting credits deltas of the running totals, never the totals, and a c
   users.account(user.id, hash, peer, 50, 10, true)
   const figures = users.get(user.id)
   assert.deepEqual([figures?.uploaded, figures?.downloaded, figures?.completed], [300, 100, 1])
-  assert.deepEqual(figures?.torrents, [{ info_hash: hash, uploaded: 300, downloaded: 100, completed: 1 }])
+  assert.deepEqual(figures?.torrents, [{ info_hash: hex, uploaded: 300, downloaded: 100, completed: 1 }])
   // A second client of the same member on the same torrent has totals of its own.
-  users.account(user.id, hash, 'ef'.repeat(20), 1000, 0, false)
-  users.account(user.id, hash, 'ef'.repeat(20), 1005, 0, false)
+  users.account(user.id, hash, Buffer.alloc(20, 0xef), 1000, 0, false)
+  users.account(user.id, hash, Buffer.alloc(20, 0xef), 1005, 0, false)
   assert.equal(users.get(user.id)?.uploaded, 305)
 })
 
