@@ -2,7 +2,7 @@ import neostandard from 'neostandard'
 import tseslint from 'typescript-eslint'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['node_modules/**', 'bench/results/**'] }),
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'bench/results/**', '.stryker-tmp/**', 'reports/**'] }),
   {
     files: ['**/*.ts'],
     languageOptions: {
