@@ -56,7 +56,7 @@ export class SimilarityIndex {
   private readonly sameBlock = (id: number): boolean => {
     const [lo, hi] = this.block
     const at = id * INFO_HASH_LENGTH
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,BooleanLiteral: differs only on a 32-bit block-hash collision, and find re-counts equal positions of every candidate
+    // Stryker disable next-line BooleanLiteral: differs only on a 32-bit block-hash collision, and find re-counts equal positions of every candidate
     for (let p = lo; p < hi; p++) if (nibble(this.ids.hashes, at, p) !== nibble(this.probe, this.probeAt, p)) return false
     return true
   }
