@@ -182,6 +182,7 @@ export class MemoryPeerStore implements PeerStore {
     const now = this.now()
     const cutoff = now - this.peerTimeout
     // Sized once for the peers to come (most are IPv4), instead of growing peer by peer.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: reserving room ahead changes speed only
     if (torrent.peers.length > 1) this.swarms.v4.open(t).reserve(torrent.peers.length)
     for (const peer of torrent.peers) {
       // A peer seen "later than now" (a clock set back, an edited file) is taken as seen now:

@@ -76,9 +76,11 @@ export class PeerTable {
   }
 
   indexOf (t: number): SwarmIndex | null {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut; both branches answer the same
     return this.indexes.size === 0 ? null : this.indexes.get(t) ?? null
   }
 
+  // Stryker disable next-line BlockStatement: a swarm whose index is not kept scans instead, with the same answers
   setIndex (t: number, index: SwarmIndex | null): void {
     if (index === null) this.indexes.delete(t)
     else this.indexes.set(t, index)

