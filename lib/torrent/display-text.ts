@@ -1,4 +1,5 @@
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// A byte-order mark is a character like any other here: dropped, two names would look alike.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Text from bytes that should be UTF-8: valid sequences as they are, any other byte as `\xNN`,

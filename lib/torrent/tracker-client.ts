@@ -120,7 +120,7 @@ async function readAnswer (res: Response): Promise<string> {
   for await (const chunk of res.body) {
     size += chunk.byteLength
     if (size > MAX_ANSWER_BYTES) {
-      await res.body.cancel()
+      // Leaving the loop by a throw cancels the stream (the iterator's return()).
       throw new TrackerError(`HTTP ${res.status}: answer larger than ${MAX_ANSWER_BYTES} bytes; is this the tracker?`, res.status, false)
     }
     chunks.push(chunk)

@@ -61,3 +61,9 @@ test('escapes are two lowercase hex digits, and text between them is kept', () =
   assert.equal(displayText(Uint8Array.from([0xf4, 0x90, 0x80, 0x80])), '\\xf4\\x90\\x80\\x80')
   assert.equal(displayText(new Uint8Array(0)), '')
 })
+
+test('a byte-order mark is kept wherever it stands, so different names never display alike', () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf])
+  assert.equal(displayText(Buffer.concat([bom, Buffer.from('A')])), '\ufeffA')
+  assert.notEqual(displayText(Buffer.from([0xff, 0xef, 0xbb, 0xbf, 0x42])), displayText(Buffer.from([0xff, 0x42])))
+})
