@@ -10,7 +10,6 @@ import type { RedisClient } from './redis-peer-store.ts'
 const COMMON: RedisOptions = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
-  connectTimeout: 2000,
   lazyConnect: true,
   enableAutoPipelining: true
 }
@@ -21,7 +20,8 @@ const COMMON: RedisOptions = {
  * Redis Cluster. Not connected yet: see connectRedis.
  */
 export function createRedis (url: string, commandTimeout = 1000): RedisClient {
-  const options = { ...COMMON, commandTimeout }
+  // A connection may take as long as a command, and two seconds at least.
+  const options = { ...COMMON, commandTimeout, connectTimeout: Math.max(2000, commandTimeout) }
   const cluster = /^(rediss?)-cluster:\/\/(.*)$/.exec(url)
   if (cluster === null) return new Redis(url, options)
   const tls = cluster[1] === 'rediss'
