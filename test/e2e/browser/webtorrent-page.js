@@ -1,0 +1,44 @@
+// Runs in the browser: one WebTorrent client per page, driven by the test through puppeteer.
+import WebTorrent from './webtorrent.min.js'
+
+// Without this, create-torrent would add WebTorrent's public trackers to every seeded torrent.
+globalThis.WEBTORRENT_ANNOUNCE = []
+const client = new WebTorrent()
+
+async function sha256Hex (data) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data))
+  return Array.from(digest, b => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Seeds `size` random bytes announced to `tracker` only; resolves once the tracker was told. */
+globalThis.seedRandom = async (size, tracker) => {
+  const bytes = new Uint8Array(size)
+  // getRandomValues fills at most 65,536 bytes per call.
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536))
+  const torrent = await new Promise((resolve, reject) => {
+    client.once('error', reject)
+    client.seed(new File([bytes], 'random.bin'), { announce: [tracker] }, resolve)
+  })
+  const announced = await new Promise(resolve => {
+    torrent.discovery.tracker.once('update', () => resolve(true))
+    setTimeout(() => resolve(false), 10_000)
+  })
+  return { magnetURI: torrent.magnetURI, infoHash: torrent.infoHash, sha256: await sha256Hex(bytes), announced }
+}
+
+/** Adds a magnet link and waits up to `waitMs` for the whole file; reports what arrived either way. */
+globalThis.download = async (magnetURI, waitMs) => {
+  const started = performance.now()
+  const torrent = client.add(magnetURI)
+  const done = await new Promise(resolve => {
+    torrent.once('done', () => resolve(true))
+    torrent.once('error', () => resolve(false))
+    setTimeout(() => resolve(false), waitMs)
+  })
+  const result = { done, ms: Math.round(performance.now() - started), downloaded: torrent.downloaded, peers: torrent.numPeers, trackers: torrent.announce }
+  if (!done) return result
+  const data = await torrent.files[0].arrayBuffer()
+  return { ...result, length: data.byteLength, sha256: await sha256Hex(data) }
+}
+
+globalThis.pageReady = true
