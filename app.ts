@@ -21,6 +21,7 @@ import udp from './plugins/udp.ts'
 import websocket from './plugins/websocket.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
+import { RedisWsDirectory } from './lib/store/redis/ws-directory.ts'
 
 export interface AppOptions {
   /** Replaces process.env; tests pass their own settings. */
@@ -103,7 +104,10 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   if (settings.TRACKER_WEBSOCKET && settings.TRACKER_ACCESS !== 'open') {
     app.log.warn(`WebSocket announces are off: TRACKER_ACCESS=${settings.TRACKER_ACCESS} is not applied to them yet`)
   }
-  await app.register(websocket, { clock: options.clock, enabled: settings.TRACKER_ACCESS === 'open' })
+  const directory = redisStore === null
+    ? undefined
+    : new RedisWsDirectory({ redis: redisStore.redis, prefix: redisStore.prefix, peerTimeout: settings.TRACKER_PEER_TIMEOUT, now: options.clock })
+  await app.register(websocket, { clock: options.clock, enabled: settings.TRACKER_ACCESS === 'open', directory })
   await app.register(persistence, {
     store,
     file: settings.TRACKER_DATA_FILE,

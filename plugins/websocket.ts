@@ -8,6 +8,8 @@ import {
   WsClientError, type Counts, type WsAnnounce, type WsScrape
 } from '../lib/ws/protocol.ts'
 import { WsSwarmRegistry } from '../lib/ws/swarm-registry.ts'
+import { ClientError } from '../lib/bittorrent/client-error.ts'
+import type { RedisWsDirectory } from '../lib/store/redis/ws-directory.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,12 +47,18 @@ export interface WebSocketOptions {
   clock?: () => number
   /** False keeps the endpoint off whatever TRACKER_WEBSOCKET says (access rules it cannot apply). */
   enabled?: boolean
+  /**
+   * With a shared store: where every process's browsers are, so that offers and answers reach
+   * browsers connected to other processes. Without it, swarms are this process's browsers only.
+   */
+  directory?: RedisWsDirectory
 }
 
 /**
  * The WebTorrent tracker: WebSocket upgrades on the HTTP port (`/announce` and `/`), handled by
  * `ws` on the Fastify server's `upgrade` event. Browsers' WebRTC offers and answers are relayed
- * between the WebSocket peers of a torrent, which live in this process only (lib/ws).
+ * between the WebSocket peers of a torrent: those of this process (lib/ws), and with a shared
+ * store those of every process (lib/store/redis/ws-directory.ts), through Redis pub/sub.
  */
 export default fp<WebSocketOptions>(async (fastify, options) => {
   const { config } = fastify
@@ -60,6 +68,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   fastify.decorate('webSocketTotals', () => ({ connections: connections.size, peers: registry.peers, torrents: registry.torrents }))
   if (!config.TRACKER_WEBSOCKET || options.enabled === false) return
 
+  const { directory } = options
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
   const log = fastify.log.child({ plugin: 'websocket' })
   const limits = { maxOffers: WS_MAX_OFFERS, maxScrape: config.TRACKER_SCRAPE_MAX }
@@ -87,7 +96,12 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     ws.on('pong', () => { conn.alive = true })
     ws.on('error', err => log.debug({ err, address }, 'WebSocket error'))
     ws.on('close', () => {
-      for (const { infoHash, peerId } of conn.joined.values()) registry.leave(infoHash, peerId, ws)
+      for (const { infoHash, peerId } of conn.joined.values()) {
+        // A browser that reconnected (to this process) keeps its place in the directory.
+        if (registry.leave(infoHash, peerId, ws) && directory !== undefined) {
+          directory.leave(infoHash, peerId).catch((err: unknown) => log.debug({ err }, 'WebSocket peer not removed from the shared store'))
+        }
+      }
       conn.joined.clear()
       connections.delete(ws)
       perAddress.release(address)
@@ -118,9 +132,16 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   function onAnnounce (ws: WebSocket, conn: Connection, request: WsAnnounce): void {
     const { infoHash, peerId } = request
     const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
-    const outcome = registry.announce(ws, request, clock(), want)
+    const outcome = registry.announce(ws, request, clock(), directory === undefined ? want : 0)
     if (request.event === 'stopped') conn.joined.delete(infoHash + peerId)
     else conn.joined.set(infoHash + peerId, { infoHash, peerId })
+    if (directory !== undefined) {
+      onSharedAnnounce(ws, request, want, directory).catch((err: unknown) => {
+        if (!(err instanceof ClientError)) log.error({ err }, 'WebSocket announce failed')
+        send(ws, failureFrame('announce', err instanceof ClientError ? err.message : 'tracker storage unavailable, try again later', infoHash))
+      })
+      return
+    }
     // bittorrent-tracker sends no reply to a message that carries an answer.
     if (request.answer === undefined) send(ws, announceReply(infoHash, outcome.counts, interval))
     outcome.targets.forEach((target, i) => send(target, offerFrame(infoHash, peerId, request.offers[i])))
@@ -130,6 +151,26 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     }
   }
 
+  /** The announce with a shared store: targets and counts come from every process's browsers. */
+  async function onSharedAnnounce (ws: WebSocket, request: WsAnnounce, want: number, directory: RedisWsDirectory): Promise<void> {
+    const { infoHash, peerId, answer } = request
+    const seeder = request.left === 0 || request.event === 'completed'
+    const outcome = await directory.announce({ infoHash, peerId, seeder, stopped: request.event === 'stopped', want })
+    if (answer === undefined) send(ws, announceReply(infoHash, outcome.counts, interval))
+    await Promise.all(outcome.targets.map(async (target, i) => {
+      const frame = offerFrame(infoHash, peerId, request.offers[i])
+      if (target.instance !== directory.instance) return await directory.send(target.instance, infoHash, target.peerId, frame)
+      const socket = registry.find(infoHash, target.peerId)
+      if (socket !== undefined) send(socket, frame)
+    }))
+    if (answer === undefined) return
+    const frame = answerFrame(infoHash, peerId, answer.sdp, answer.offerId)
+    const socket = registry.find(infoHash, answer.toPeerId)
+    if (socket !== undefined) return send(socket, frame)
+    const instance = await directory.locate(infoHash, answer.toPeerId)
+    if (instance !== undefined && instance !== directory.instance) await directory.send(instance, infoHash, answer.toPeerId, frame)
+  }
+
   async function onScrape (ws: WebSocket, request: WsScrape): Promise<void> {
     let hashes = request.infoHashes
     if (hashes.length === 0) {
@@ -137,10 +178,22 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
       hashes = registry.infoHashes().slice(0, config.TRACKER_SCRAPE_MAX)
     }
     const stored = await fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1')))
+    const counts = directory === undefined
+      ? hashes.map(h => registry.counts(h))
+      : await Promise.all(hashes.map(async h => await directory.counts(h)))
     send(ws, scrapeReply(hashes.map((infoHash, i) => {
-      const ws = registry.counts(infoHash)
+      const ws = counts[i]
       return { infoHash, complete: stored[i].complete + ws.complete, incomplete: stored[i].incomplete + ws.incomplete, downloaded: stored[i].downloaded }
     }), config.TRACKER_MIN_INTERVAL))
+  }
+
+  // Frames other processes relay to this process's browsers.
+  if (directory !== undefined) {
+    await directory.listen((infoHash, peerId, frame) => {
+      const socket = registry.find(infoHash, peerId)
+      if (socket !== undefined) send(socket, frame)
+    })
+    fastify.addHook('onClose', async () => { await directory.close() })
   }
 
   // A connection that did not answer the last ping is gone (a closed laptop sends no FIN).
