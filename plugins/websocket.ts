@@ -10,14 +10,16 @@ import {
 import { WsSwarmRegistry } from '../lib/ws/swarm-registry.ts'
 import { ClientError } from '../lib/bittorrent/client-error.ts'
 import type { RedisWsDirectory } from '../lib/store/redis/ws-directory.ts'
+import type { ExtraCounts } from '../lib/store/extra-peers.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * Seeders and leechers of one torrent (20 raw bytes) connected over WebSocket to this
-     * process; zeros when there are none or WebSocket is off. HTTP/UDP scrape and /stats add it.
+     * Seeders and leechers of each torrent (20 raw bytes) connected over WebSocket: to this
+     * process, or with a shared store to any; zeros when there are none or WebSocket is off.
+     * HTTP/UDP scrape and /stats add them.
      */
-    webSocketCounts: (infoHash: Buffer) => Counts
+    webSocketCounts: ExtraCounts
     /** Open WebSocket connections, and the peers and torrents they announced, for /stats and /metrics. */
     webSocketTotals: () => { connections: number, peers: number, torrents: number }
   }
@@ -64,11 +66,15 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   const { config } = fastify
   const registry = new WsSwarmRegistry<WebSocket>()
   const connections = new Map<WebSocket, Connection>()
-  fastify.decorate('webSocketCounts', (infoHash: Buffer): Counts => registry.counts(infoHash.toString('latin1')))
-  fastify.decorate('webSocketTotals', () => ({ connections: connections.size, peers: registry.peers, torrents: registry.torrents }))
-  if (!config.TRACKER_WEBSOCKET || options.enabled === false) return
-
   const { directory } = options
+  const enabled = config.TRACKER_WEBSOCKET && options.enabled !== false
+  const countsOf = (hashes: string[]): Counts[] | Promise<Counts[]> => directory === undefined || !enabled
+    ? hashes.map(h => registry.counts(h))
+    : Promise.all(hashes.map(async h => await directory.counts(h)))
+  fastify.decorate('webSocketCounts', (hashes: Buffer[]) => countsOf(hashes.map(h => h.toString('latin1'))))
+  fastify.decorate('webSocketTotals', () => ({ connections: connections.size, peers: registry.peers, torrents: registry.torrents }))
+  if (!enabled) return
+
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
   const log = fastify.log.child({ plugin: 'websocket' })
   const limits = { maxOffers: WS_MAX_OFFERS, maxScrape: config.TRACKER_SCRAPE_MAX }
@@ -135,8 +141,9 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     const outcome = registry.announce(ws, request, clock(), directory === undefined ? want : 0)
     if (request.event === 'stopped') conn.joined.delete(infoHash + peerId)
     else conn.joined.set(infoHash + peerId, { infoHash, peerId })
+    const counted = outcome.completed ? countCompletion(infoHash) : undefined
     if (directory !== undefined) {
-      onSharedAnnounce(ws, request, want, directory).catch((err: unknown) => {
+      onSharedAnnounce(ws, request, want, directory, counted).catch((err: unknown) => {
         if (!(err instanceof ClientError)) log.error({ err }, 'WebSocket announce failed')
         send(ws, failureFrame('announce', err instanceof ClientError ? err.message : 'tracker storage unavailable, try again later', infoHash))
       })
@@ -151,11 +158,22 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     }
   }
 
+  /** Into the store: the torrent's `downloaded` (scrapes, /stats, the state file) counts browsers too. */
+  async function countCompletion (infoHash: string): Promise<void> {
+    try {
+      await fastify.peers.complete(Buffer.from(infoHash, 'latin1'))
+    } catch (err) {
+      log.warn({ err }, 'a WebSocket completion was not counted')
+    }
+  }
+
   /** The announce with a shared store: targets and counts come from every process's browsers. */
-  async function onSharedAnnounce (ws: WebSocket, request: WsAnnounce, want: number, directory: RedisWsDirectory): Promise<void> {
+  async function onSharedAnnounce (ws: WebSocket, request: WsAnnounce, want: number, directory: RedisWsDirectory, counted?: Promise<void>): Promise<void> {
     const { infoHash, peerId, answer } = request
     const seeder = request.left === 0 || request.event === 'completed'
     const outcome = await directory.announce({ infoHash, peerId, seeder, stopped: request.event === 'stopped', want })
+    // Answered once counted, so the browser's own next scrape, wherever it lands, counts it.
+    await counted
     if (answer === undefined) send(ws, announceReply(infoHash, outcome.counts, interval))
     await Promise.all(outcome.targets.map(async (target, i) => {
       const frame = offerFrame(infoHash, peerId, request.offers[i])
@@ -177,10 +195,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
       if (!config.TRACKER_FULL_SCRAPE) return send(ws, failureFrame('scrape', 'full scrape is disabled: give at least one info_hash'))
       hashes = registry.infoHashes().slice(0, config.TRACKER_SCRAPE_MAX)
     }
-    const stored = await fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1')))
-    const counts = directory === undefined
-      ? hashes.map(h => registry.counts(h))
-      : await Promise.all(hashes.map(async h => await directory.counts(h)))
+    const [stored, counts] = await Promise.all([fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1'))), countsOf(hashes)])
     send(ws, scrapeReply(hashes.map((infoHash, i) => {
       const ws = counts[i]
       return { infoHash, complete: stored[i].complete + ws.complete, incomplete: stored[i].incomplete + ws.incomplete, downloaded: stored[i].downloaded }

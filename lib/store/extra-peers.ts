@@ -6,13 +6,16 @@ export interface PeerCounts {
   incomplete: number
 }
 
+/** Counts kept outside the store for each hash, in order: at once, or from a shared store. */
+export type ExtraCounts = (infoHashes: Buffer[]) => PeerCounts[] | Promise<PeerCounts[]>
+
 /**
  * Adds the peers a front end keeps itself to the store's scrape entries: one torrent, whatever
- * transport its peers use. `extra` answers for one 20-byte hash.
+ * transport its peers use. `extra` holds the counts of each entry's hash.
  */
-export function withExtraPeers (entries: ScrapeEntry[], hashes: Buffer[], extra: (infoHash: Buffer) => PeerCounts): ScrapeEntry[] {
+export function withExtraPeers (entries: ScrapeEntry[], extra: PeerCounts[]): ScrapeEntry[] {
   return entries.map((entry, i) => {
-    const more = extra(hashes[i])
+    const more = extra[i]
     return more.complete + more.incomplete === 0 ? entry : { ...entry, complete: entry.complete + more.complete, incomplete: entry.incomplete + more.incomplete }
   })
 }

@@ -151,6 +151,13 @@ export interface PeerStore {
    * torrent of its own is left out).
    */
   restore: (torrent: TorrentSnapshot) => RestoreResult | Promise<RestoreResult>
+  /**
+   * Counts a finished download seen by a front end that keeps its peers itself (WebSocket), so
+   * the torrent's `downloaded` is one figure whatever the transport. The torrent is created if
+   * new, or the one serving the hash (alias, similar hash) counts it; with registered torrents
+   * only, an unregistered hash counts nothing.
+   */
+  complete: (infoHash: Buffer) => void | Promise<void>
   /** Unregisters a torrent: it goes with its peers, metadata, counts and aliases; false if unknown. */
   remove: (hexHash: string) => boolean | Promise<boolean>
   /** Forgets every torrent, peer and alias. */

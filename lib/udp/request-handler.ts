@@ -1,4 +1,4 @@
-import { withExtraPeers } from '../store/extra-peers.ts'
+import { withExtraPeers, type ExtraCounts } from '../store/extra-peers.ts'
 import { ClientError } from '../bittorrent/client-error.ts'
 import type { ConnectionIds } from './connection-id.ts'
 import { parseIp } from '../bittorrent/ip-address.ts'
@@ -35,7 +35,7 @@ export interface UdpHandlerOptions {
   /** Told about failures that are ours, not the client's. */
   onError: (err: unknown) => void
   /** Peers of a torrent that the store does not hold (WebSocket peers), added to scrapes. */
-  extraCounts?: (infoHash: Buffer) => { complete: number, incomplete: number }
+  extraCounts?: ExtraCounts
 }
 
 /**
@@ -101,9 +101,11 @@ export class UdpRequestHandler {
       }
       const hashes = parseScrape(packet, this.scrapeMax)
       const entries = this.o.store.scrape(hashes)
-      const extra = this.o.extraCounts
-      if (entries instanceof Promise) return entries.then(e => writeScrape(tx, extra === undefined ? e : withExtraPeers(e, hashes, extra)), err => this.failed(action, tx, err))
-      return writeScrape(tx, extra === undefined ? entries : withExtraPeers(entries, hashes, extra))
+      const extra = this.o.extraCounts?.(hashes)
+      if (entries instanceof Promise || extra instanceof Promise) {
+        return Promise.all([entries, extra]).then(([e, x]) => writeScrape(tx, x === undefined ? e : withExtraPeers(e, x)), err => this.failed(action, tx, err))
+      }
+      return writeScrape(tx, extra === undefined ? entries : withExtraPeers(entries, extra))
     } catch (err) {
       return this.failed(action, tx, err)
     }

@@ -14,6 +14,8 @@ export interface WsPeer<S> {
   lastSeen: number
   /** Position in the swarm's list, for O(1) removal and random picks. */
   slot: number
+  /** Its finished download has been counted (it will not count again). */
+  counted: boolean
 }
 
 interface Swarm<S> {
@@ -34,6 +36,8 @@ export interface AnnounceOutcome<S> {
   counts: Counts
   /** Distinct random peers to receive the announcer's offers, at most the number asked for. */
   targets: S[]
+  /** This announce finished the peer's download: the torrent's `downloaded` goes up by one. */
+  completed: boolean
 }
 
 export class WsSwarmRegistry<S> {
@@ -55,7 +59,7 @@ export class WsSwarmRegistry<S> {
   announce (socket: S, request: RegistryAnnounce, now: number, want: number): AnnounceOutcome<S> {
     if (request.event === 'stopped') {
       this.leave(request.infoHash, request.peerId, socket)
-      return { counts: this.counts(request.infoHash), targets: [] }
+      return { counts: this.counts(request.infoHash), targets: [], completed: false }
     }
     let swarm = this.swarms.get(request.infoHash)
     if (swarm === undefined) {
@@ -64,8 +68,10 @@ export class WsSwarmRegistry<S> {
     }
     let peer = swarm.byId.get(request.peerId)
     const seeder = request.left === 0 || request.event === 'completed' || (peer?.seeder ?? false)
+    // As over HTTP: on `completed`, or when a known leecher comes back with nothing left.
+    const finished = request.event === 'completed' || (peer !== undefined && !peer.seeder && request.left === 0)
     if (peer === undefined) {
-      peer = { peerId: request.peerId, socket, seeder, lastSeen: now, slot: swarm.list.length }
+      peer = { peerId: request.peerId, socket, seeder, lastSeen: now, slot: swarm.list.length, counted: false }
       swarm.list.push(peer)
       swarm.byId.set(request.peerId, peer)
       if (seeder) swarm.complete++
@@ -77,7 +83,9 @@ export class WsSwarmRegistry<S> {
       peer.socket = socket
       peer.lastSeen = now
     }
-    return { counts: { complete: swarm.complete, incomplete: swarm.incomplete }, targets: want > 0 ? this.draw(swarm, peer, want) : [] }
+    const completed = finished && !peer.counted
+    if (completed) peer.counted = true
+    return { counts: { complete: swarm.complete, incomplete: swarm.incomplete }, targets: want > 0 ? this.draw(swarm, peer, want) : [], completed }
   }
 
   private draw (swarm: Swarm<S>, self: WsPeer<S>, want: number): S[] {

@@ -12,6 +12,7 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
     const { limit, offset, info_hash: hash } = request.query
     const totals = await fastify.peers.totals()
     const page = await fastify.peers.list({ limit, offset, infoHash: hash?.toLowerCase() })
+    const browsers = await fastify.webSocketCounts(page.torrents.map(t => Buffer.from(t.info_hash, 'hex')))
     return {
       totals: { ...totals, seeder_leecher_ratio: totals.leechers === 0 ? null : totals.seeders / totals.leechers },
       requests: fastify.requestCounts,
@@ -19,9 +20,9 @@ export default async function statsRoute (fastify: FastifyInstance): Promise<voi
       total: page.total,
       limit,
       offset,
-      // WebSocket peers (this process) are counted with the torrent's store peers.
-      torrents: page.torrents.map(t => {
-        const ws = fastify.webSocketCounts(Buffer.from(t.info_hash, 'hex'))
+      // WebSocket peers are counted with the torrent's store peers.
+      torrents: page.torrents.map((t, i) => {
+        const ws = browsers[i]
         return ws.complete + ws.incomplete === 0 ? t : { ...t, complete: t.complete + ws.complete, incomplete: t.incomplete + ws.incomplete }
       })
     }

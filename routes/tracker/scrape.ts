@@ -19,7 +19,8 @@ export default async function scrapeRoute (fastify: FastifyInstance): Promise<vo
       const all = await peers.list({ offset: 0, limit: Number.MAX_SAFE_INTEGER })
       hashes = all.torrents.map(t => Buffer.from(t.info_hash, 'hex'))
     }
-    const entries = withExtraPeers(await peers.scrape(hashes), hashes, fastify.webSocketCounts)
+    const [stored, browsers] = await Promise.all([peers.scrape(hashes), fastify.webSocketCounts(hashes)])
+    const entries = withExtraPeers(stored, browsers)
     reply.type('text/plain')
     return writeScrape(hashes, entries)
   }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, test, type TestContext } from 'node:test'
 import { TEST_TIMEOUT_ENV, redisMissing, startRedis, startRedisCluster } from '../helpers/redis.ts'
-import { startTracker, type RunningTracker } from '../helpers/tracker.ts'
+import { decode, encodeBytes, get, startTracker, type RunningTracker } from '../helpers/tracker.ts'
+import { udpScrape } from '../helpers/udp-scrape.ts'
 import { binaryId, WsTestClient, type Frame } from '../helpers/ws-client.ts'
 
 /** Browsers on two tracker processes sharing one real redis-server. */
@@ -43,6 +44,15 @@ describe('WebSocket swarms across trackers on one Redis', { skip: redisMissing }
     onA.send({ action: 'scrape', info_hash: [infoHash] })
     const scrape = await onA.next()
     assert.deepEqual(scrape.files, { [infoHash]: { complete: 0, incomplete: 2, downloaded: 0 } })
+
+    // B finishes: every process's scrapes, of every protocol, count it and both browsers.
+    onB.send(announce(infoHash, binaryId('browser-b'), { event: 'completed', left: 0 }))
+    assert.deepEqual([(await onB.next()).complete], [1])
+    const raw = Buffer.from(infoHash, 'latin1')
+    assert.deepEqual(await udpScrape(a.port, raw), { seeders: 1, completed: 1, leechers: 1 })
+    const http = decode((await get(a.url, `/scrape?info_hash=${encodeBytes(raw)}`)).body)
+    const [entry] = Object.values(http.files as Record<string, Record<string, number>>)
+    assert.deepEqual([entry.complete, entry.incomplete, entry.downloaded], [1, 1, 1])
   }
 
   test('an offer from a browser on B reaches a browser on A, and its answer comes back to B', async (t) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import { test, type TestContext } from 'node:test'
 import { WebSocket } from 'ws'
@@ -323,4 +324,30 @@ test('/stats and /metrics show the open WebSocket connections, their peers and t
   assert.match(metrics, /^tracker_websocket_connections 2$/m)
   assert.match(metrics, /^tracker_websocket_peers 2$/m)
   assert.match(metrics, /^tracker_websocket_torrents 2$/m)
+})
+
+test('a browser\'s finished download is counted once, in scrapes of every protocol, /stats and the state file', async (t) => {
+  const tracker = await startTracker(t)
+  const infoHash = newHash()
+  const raw = Buffer.from(infoHash, 'latin1')
+  const a = await client(t, tracker)
+  await announce(a, infoHash, binaryId('leecher-a'))
+  await announce(a, infoHash, binaryId('leecher-a'), { event: 'completed', left: 0 })
+  await announce(a, infoHash, binaryId('leecher-a'), { event: 'completed', left: 0 })
+  // A leecher that comes back with nothing left finished too (clients that never send `completed`).
+  const b = await client(t, tracker)
+  await announce(b, infoHash, binaryId('leecher-b'))
+  await announce(b, infoHash, binaryId('leecher-b'), { event: 'update', left: 0 })
+  // A seeder from the start downloaded nothing here.
+  await announce(b, infoHash, binaryId('seeder-c'), { left: 0 })
+
+  const reply = await scrape(b, infoHash)
+  assert.deepEqual(reply.files, { [infoHash]: { complete: 3, incomplete: 0, downloaded: 2 } })
+  assert.deepEqual(await udpScrape(tracker.port, raw), { seeders: 3, completed: 2, leechers: 0 })
+  const stats = JSON.parse((await get(tracker.url, `/stats?info_hash=${raw.toString('hex')}`)).body.toString()) as { totals: { completed: number }, torrents: Array<{ downloaded: number, complete: number }> }
+  assert.deepEqual([stats.totals.completed, stats.torrents[0].downloaded, stats.torrents[0].complete], [2, 2, 3])
+
+  assert.equal((await get(tracker.url, '/save_state')).status, 200)
+  const saved = JSON.parse(readFileSync(tracker.dataFile, 'utf8')) as { torrents: Record<string, { stats: { completed: number } }> }
+  assert.equal(saved.torrents[raw.toString('hex')].stats.completed, 2)
 })

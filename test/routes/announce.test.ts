@@ -261,6 +261,7 @@ test('a store that answers through promises is served as well (the route awaits 
     snapshot: () => memory.snapshot(),
     restore: async (torrent) => memory.restore(torrent),
     remove: async (hex) => memory.remove(hex),
+    complete: async (hash) => memory.complete(hash),
     clear: async () => memory.clear()
   }
   const app = Fastify()

@@ -101,6 +101,19 @@ export class MemoryPeerStore implements PeerStore {
     return had === undefined ? 'added' : 'updated'
   }
 
+  complete (infoHash: Buffer): void {
+    let t: number
+    if (this.registeredOnly) {
+      t = this.ids.get(infoHash)
+      if (t === -1 || !this.info.has(t)) return
+    } else {
+      t = this.resolve(infoHash, false)
+      if (t === -1) t = this.create(infoHash)
+    }
+    this.swarms.completed[t]++
+    this.sums.completed++
+  }
+
   totals (): Totals {
     const s = this.sums
     return { torrents: this.ids.size, peers: s.peers, seeders: s.seeders, leechers: s.peers - s.seeders, completed: s.completed, uploaded: s.uploaded, downloaded: s.downloaded }

@@ -36,7 +36,7 @@ export class StoreUnavailableError extends ClientError {
 
 const lua = (name: string): string => readFileSync(new URL(`lua/${name}.lua`, import.meta.url), 'utf8')
 /** Each function of the library: its Lua body (lua/<name>.lua), and whether it only reads. */
-const FUNCTIONS = { announce: false, trim: false, restore: false, 'set-info': false, alias: false, remove: false, dump: true }
+const FUNCTIONS = { announce: false, trim: false, restore: false, 'set-info': false, alias: false, remove: false, complete: false, dump: true }
 type FunctionName = keyof typeof FUNCTIONS
 const bodies = Object.entries(FUNCTIONS).map(([name, readOnly]) => {
   const local = `fn_${name.replace('-', '_')}`
@@ -270,6 +270,16 @@ export class RedisPeerStore implements PeerStore {
     }
     this.aliasCache.clear()
     return result
+  }
+
+  async complete (infoHash: Buffer): Promise<void> {
+    let hex = infoHash.toString('hex')
+    // At most one hop: to the torrent an alias or a similar hash is served by.
+    for (let hop = 0; hop < 2; hop++) {
+      const reply = await this.call(async () => await this.fcall<string>('complete', hex, hex, this.now(), this.similarity && !this.registeredOnly ? 1 : 0, this.registeredOnly ? 1 : 0))
+      if (reply === '' || reply === '-') return
+      hex = reply
+    }
   }
 
   async remove (hex: string): Promise<boolean> {

@@ -135,6 +135,31 @@ export function peerStoreContract (name: string, create: () => PeerStore, regist
     assert.deepEqual(await store.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0, completed: 0, uploaded: 0, downloaded: 0 })
   })
 
+  test(`${name}: complete counts a download seen elsewhere (WebSocket) on the torrent that serves the hash`, async () => {
+    const store = create()
+    const fresh = Buffer.alloc(20, 0x42)
+    await store.complete(fresh)
+    await store.complete(fresh)
+    assert.deepEqual(await store.scrape([fresh]), [{ complete: 0, incomplete: 0, downloaded: 2 }], 'a new torrent, kept for its count')
+    assert.deepEqual(await store.totals(), { torrents: 1, peers: 0, seeders: 0, leechers: 0, completed: 2, uploaded: 0, downloaded: 0 })
+    await store.announce(req(1, 5))
+    assert.equal((await store.announce(req(1, 0, EVENT_COMPLETED))).downloaded, 1)
+    const alias = '07'.repeat(10) + 'cd'.repeat(10)
+    await store.restore({ infoHash: hash.toString('hex'), info: null, completed: 0, peers: [], aliases: [alias] })
+    await store.complete(Buffer.from(alias, 'hex'))
+    assert.deepEqual(await store.scrape([hash]), [{ complete: 1, incomplete: 0, downloaded: 2 }], 'counted on the torrent its alias names')
+    assert.equal((await store.list({ infoHash: alias, limit: 1, offset: 0 })).torrents[0]?.downloaded, 2)
+    assert.equal((await store.totals()).torrents, 2, 'no torrent made for the alias')
+    assert.equal((await collect(store)).length, 2)
+
+    const whitelist = registeredOnly()
+    await whitelist.complete(fresh)
+    assert.deepEqual(await whitelist.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0, completed: 0, uploaded: 0, downloaded: 0 }, 'an unregistered hash counts nothing')
+    await whitelist.setInfo(fresh.toString('hex'), {})
+    await whitelist.complete(fresh)
+    assert.deepEqual(await whitelist.scrape([fresh]), [{ complete: 0, incomplete: 0, downloaded: 1 }])
+  })
+
   test(`${name}: remove unregisters a torrent with its peers, counts, metadata and aliases`, async () => {
     const store = create()
     const hex = hash.toString('hex')

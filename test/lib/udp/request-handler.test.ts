@@ -22,6 +22,7 @@ function spyStore (fail = false): { store: PeerStore, announces: AnnounceRequest
     },
     setInfo: unused,
     remove: unused,
+    complete: unused,
     totals: unused,
     list: unused,
     snapshot: unused,
