@@ -24,7 +24,7 @@ function stateFile (t: TestContext): string {
 const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
 
 for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as const) {
-  test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 30_000 }, async (t) => {
+  test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 90_000 }, async (t) => {
     const file = stateFile(t)
     const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)])
     const infoHash = id('crash')
@@ -40,7 +40,7 @@ for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as co
   })
 }
 
-test('SIGTERM and SIGINT stop with a final save and status 0', { timeout: 30_000 }, async (t) => {
+test('SIGTERM and SIGINT stop with a final save and status 0', { timeout: 90_000 }, async (t) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const file = stateFile(t)
     const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })

@@ -20,7 +20,7 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
   const server = await startRedis()
   after(async () => { await server.stop() })
 
-  test('two workers share the port and the swarms; SIGTERM stops both, status 0', { timeout: 30_000 }, async (t) => {
+  test('two workers share the port and the swarms; SIGTERM stops both, status 0', { timeout: 90_000 }, async (t) => {
     const tracker = await spawnTracker(t, {
       ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `w${randomBytes(4).toString('hex')}:`, TRACKER_WORKERS: '2', TRACKER_SAVE_INTERVAL: '0'
     })
@@ -38,7 +38,7 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
     for (const pid of workers) assert.throws(() => process.kill(Number(pid), 0), 'worker gone')
   })
 
-  test('kill -9 of one tracker process loses nothing another one serves', { timeout: 30_000 }, async (t) => {
+  test('kill -9 of one tracker process loses nothing another one serves', { timeout: 90_000 }, async (t) => {
     const env = { ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `k${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0' }
     const [a, b] = [await spawnTracker(t, env), await spawnTracker(t, env)]
     const hash = randomBytes(20)

@@ -28,7 +28,8 @@ export async function spawnTracker (t: TestContext, env: Record<string, string>,
   const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
   t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tracker did not start: ${err}`)), 15_000)
+    // A readiness signal, not a deadline: generous, so a loaded machine is not a failure.
+    const timer = setTimeout(() => reject(new Error(`tracker did not start: ${err}`)), 60_000)
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString()
       let nl
