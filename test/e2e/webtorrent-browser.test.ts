@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { chromiumMissing } from '../helpers/chromium.ts'
+import { notRoot, runInNamespace } from '../helpers/netns.ts'
 
-// The scenario needs its own network namespace (see browser/webtorrent-netns.ts), which only root
-// can make; CI runs as root.
-const notRoot = process.getuid?.() !== 0 ? 'a network namespace needs root' : false
-const scenario = join(import.meta.dirname, 'browser/webtorrent-netns.ts')
+const scenario = join(import.meta.dirname, 'netns/webtorrent-browsers.ts')
 
 interface Seeded { magnetURI: string, sha256: string, announced: boolean }
 interface Downloaded { done: boolean, ms: number, downloaded: number, peers: number, trackers: string[], length?: number, sha256?: string }
@@ -21,20 +17,8 @@ interface Outcome {
   problems: string[]
 }
 
-async function runScenario (): Promise<Outcome> {
-  const child = spawn('unshare', ['-n', process.execPath, '--import', 'tsx', scenario], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const [code] = await once(child, 'exit') as [number | null]
-  const line = stdout.split('\n').find(l => l.startsWith('RESULT '))
-  assert.ok(line !== undefined, `the scenario ended (${String(code)}) without a result:\n${stderr}`)
-  return JSON.parse(line.slice('RESULT '.length)) as Outcome
-}
-
 test('two Chromium pages running WebTorrent exchange 1 MiB over WebRTC, having met only through our ws:// tracker', { skip: chromiumMissing || notRoot, timeout: 150_000 }, async (t) => {
-  const outcome = await runScenario()
+  const outcome = await runInNamespace<Outcome>(scenario)
   const { seeded, downloaded, control, controlDownload } = outcome
   t.diagnostic(`1 MiB downloaded in ${downloaded.ms} ms`)
 

@@ -36,6 +36,12 @@ declare module 'bittorrent-tracker' {
     downloaded: number
   }
 
+  /** A WebRTC peer (simple-peer), which ws:// trackers hand out instead of an address. */
+  export interface WebRtcPeer extends EventEmitter {
+    send: (data: string) => void
+    destroy: () => void
+  }
+
   export class Client extends EventEmitter {
     constructor (options: ClientOptions)
     start (options?: AnnounceOptions): void
@@ -45,6 +51,7 @@ declare module 'bittorrent-tracker' {
     scrape (options?: { infoHash?: string | string[] }): void
     destroy (callback?: (err: Error | null) => void): void
     on (event: 'peer', listener: (address: string) => void): this
+    on (event: 'peer', listener: (peer: WebRtcPeer) => void): this
     on (event: 'update', listener: (data: UpdateEvent) => void): this
     on (event: 'scrape', listener: (data: ScrapeEvent) => void): this
     on (event: 'warning' | 'error', listener: (err: Error) => void): this

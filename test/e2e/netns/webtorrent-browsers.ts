@@ -3,7 +3,6 @@
 // namespace gets a veth pair with test addresses and a default route, and nothing it sends can
 // leave it. Run as root under `unshare -n` (test/e2e/webtorrent-browser.test.ts does); prints one
 // `RESULT <json>` line.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { once } from 'node:events'
@@ -12,23 +11,13 @@ import { join } from 'node:path'
 import type { Page } from 'puppeteer-core'
 import { buildApp } from '../../../app.ts'
 import { launchChromium, pageProblems } from '../../helpers/chromium.ts'
+import { NETNS_HOST as HOST, report, setUpNamespaceNetwork } from '../../helpers/netns.ts'
 
-const HOST = '100.64.0.1'
 const TRACKER_PORT = 6969
 const PAGE_PORT = 8080
 const FILE_SIZE = 1024 * 1024
 
-function ip (...args: string[]): void {
-  execFileSync('ip', args, { stdio: 'inherit' })
-}
-
-ip('link', 'set', 'lo', 'up')
-ip('link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1')
-ip('addr', 'add', `${HOST}/24`, 'dev', 'veth0')
-ip('addr', 'add', '100.64.0.2/24', 'dev', 'veth1')
-ip('link', 'set', 'veth0', 'up')
-ip('link', 'set', 'veth1', 'up')
-ip('route', 'add', 'default', 'via', '100.64.0.2', 'dev', 'veth0')
+setUpNamespaceNetwork()
 
 const here = import.meta.dirname
 const files: Record<string, [string, string]> = {
@@ -81,7 +70,7 @@ try {
   const controlDownload = await stranded.evaluate(`download(${JSON.stringify(control.magnetURI)}, 15000)`) as Downloaded
 
   for (const page of [seeder, leecher]) await page.close()
-  console.log('RESULT ' + JSON.stringify({ seeded, downloaded, stats: stats.json(), control, controlDownload, problems }))
+  report({ seeded, downloaded, stats: stats.json(), control, controlDownload, problems })
 } finally {
   await browser.close()
   await tracker.close()
