@@ -141,6 +141,8 @@ export interface WsResults {
     max: number
     /** RSS growth once it stopped moving, garbage included. */
     settledBytesPerConnection: number
+    /** Live JS heap growth; the rest of the RSS growth is native memory. */
+    heapBytesPerConnection: number
     rssBeforeMiB: number
     rssAfterMiB: number
     /** Fewest connections still open at the end of a round. */
@@ -163,9 +165,9 @@ export function wsMarkdown (ws: WsResults): string {
   }
   out += `\nours ÷ bittorrent-tracker: ${ws.ratio} ×.\n`
   out += `\n14. Memory per idle WebSocket connection, ${s.idle} connections announced once (with offers) then silent:\n\n`
-  out += '| subject | bytes per connection after GC, median (min–max) | without GC, settled | RSS before → after GC, MiB | connections held | refused / errors / closed |\n|---|---|---|---|---|---|\n'
+  out += '| subject | bytes per connection after GC, median (min–max) | of which JS heap | without GC, settled | RSS before → after GC, MiB | connections held | refused / errors / closed |\n|---|---|---|---|---|---|---|\n'
   for (const [name, m] of Object.entries(ws.memory)) {
-    out += `| ${name} | ${m.bytesPerConnection} (${m.min}–${m.max}) | ${m.settledBytesPerConnection} | ${m.rssBeforeMiB} → ${m.rssAfterMiB} | ${m.held} | ${m.refused} / ${m.errors} / ${m.closes} |\n`
+    out += `| ${name} | ${m.bytesPerConnection} (${m.min}–${m.max}) | ${m.heapBytesPerConnection} | ${m.settledBytesPerConnection} | ${m.rssBeforeMiB} → ${m.rssAfterMiB} | ${m.held} | ${m.refused} / ${m.errors} / ${m.closes} |\n`
   }
   return out
 }

@@ -58,6 +58,21 @@ class LoadWorker {
   }
 }
 
+/**
+ * The environment a subject needs for this load. Ours: its limits raised past it (every
+ * connection comes from loopback, and each sends announces as fast as they are answered);
+ * bittorrent-tracker has no such limits, and its WebSocket server is off unless WS=1.
+ */
+export function wsSettings (name: string, connections: number): Record<string, string> {
+  if (name === 'bittorrent-tracker') return { WS: '1' }
+  return {
+    TRACKER_MAX_CONNECTIONS: String(connections),
+    TRACKER_WS_MAX_CONNECTIONS: String(connections),
+    TRACKER_WS_MAX_PER_ADDRESS: String(connections),
+    TRACKER_WS_MESSAGES_PER_SECOND: '1000000'
+  }
+}
+
 export interface WsLoadOptions {
   connections: number
   /** Torrents each connection announces on, in turn. */
@@ -126,6 +141,8 @@ export interface WsHoldResult {
   bytesPerConnection: number
   /** RSS growth once it stopped moving, garbage included (what a process monitor shows), per connection. */
   settledBytesPerConnection: number
+  /** Growth of the live JS heap per connection: the rest of the RSS growth is native (sockets, buffers, malloc). */
+  heapBytesPerConnection: number
   /** Connections upgraded, announced and still open when released. */
   held: number
   counts: WsCounts
@@ -140,25 +157,31 @@ export function rss (pid: number): number {
 /**
  * A full garbage collection in a Node process started with --inspect=127.0.0.1:port, through
  * the DevTools protocol, then half a second for V8 to hand the freed pages back (as
- * bench/memory.ts does). Without it, the young generation's garbage (tens of MiB at most)
- * would move a per-connection figure by kilobytes.
+ * bench/memory.ts does); returns the JS heap in use after it. Without the GC, the young
+ * generation's garbage (tens of MiB at most) would move a per-connection figure by kilobytes.
  */
-export async function collectGarbage (inspectPort: number): Promise<void> {
+export async function collectGarbage (inspectPort: number): Promise<number> {
   const targets = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json() as Array<{ webSocketDebuggerUrl: string }>
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl)
+  let id = 0
+  const call = async (method: string): Promise<Record<string, unknown>> => {
+    ws.send(JSON.stringify({ id: ++id, method }))
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const reply = JSON.parse(String((await once(ws, 'message'))[0])) as { id?: number, result?: Record<string, unknown> }
+      if (reply.id === id) return reply.result ?? {}
+      if (Date.now() > deadline) throw new Error(`the inspector did not answer ${method}`)
+    }
+  }
   try {
     await once(ws, 'open')
-    for (let id = 1; id <= 2; id++) {
-      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }))
-      const deadline = Date.now() + 30_000
-      while ((JSON.parse(String((await once(ws, 'message'))[0])) as { id?: number }).id !== id) {
-        if (Date.now() > deadline) throw new Error('the inspector did not answer')
-      }
-    }
+    await call('HeapProfiler.collectGarbage')
+    await call('HeapProfiler.collectGarbage')
+    await sleep(500)
+    return Number((await call('Runtime.getHeapUsage')).usedSize)
   } finally {
     ws.close()
   }
-  await sleep(500)
 }
 
 /** Waits until the process's RSS has stopped moving (under 0.5 % over 2 s), 3 to 20 s. */
@@ -183,12 +206,12 @@ export async function wsHold (port: number, pid: number, hashes: string[], optio
   try {
     await worker.next('baseline', 120_000)
     const settledBefore = await settledRss(pid)
-    await collectGarbage(options.inspectPort)
+    const heapBefore = await collectGarbage(options.inspectPort)
     const before = rss(pid)
     worker.go()
     const held = await worker.next('held', 300_000)
     const settledAfter = await settledRss(pid)
-    await collectGarbage(options.inspectPort)
+    const heapAfter = await collectGarbage(options.inspectPort)
     const after = rss(pid)
     worker.go()
     const { counts } = await worker.next('released', 30_000)
@@ -197,6 +220,7 @@ export async function wsHold (port: number, pid: number, hashes: string[], optio
       rssAfterMiB: Math.round(10 * after / 2 ** 20) / 10,
       bytesPerConnection: Math.round((after - before) / options.connections),
       settledBytesPerConnection: Math.round((settledAfter - settledBefore) / options.connections),
+      heapBytesPerConnection: Math.round((heapAfter - heapBefore) / options.connections),
       held: held.counts.connected - counts.closes,
       counts
     }

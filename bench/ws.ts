@@ -16,7 +16,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startSubject, type Subject } from './subjects.ts'
-import { wsHold, wsLoad, type WsHoldResult, type WsLoadResult } from './ws-load.ts'
+import { wsHold, wsLoad, wsSettings, type WsHoldResult, type WsLoadResult } from './ws-load.ts'
 import { wsMarkdown, type WsResults } from './report.ts'
 
 const { values } = parseArgs({
@@ -70,19 +70,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-ws-'))
 const hashes = Array.from({ length: settings.torrents }, () => randomBytes(20).toString('hex'))
 const subjects = ['ours', 'bittorrent-tracker'] as const
 type Name = typeof subjects[number]
-/**
- * Our limits raised past the load: every connection comes from loopback, and each sends
- * announces as fast as they are answered. bittorrent-tracker has no such limits.
- */
-const subjectSettings: Record<Name, Record<string, string>> = {
-  ours: {
-    TRACKER_MAX_CONNECTIONS: String(needed),
-    TRACKER_WS_MAX_CONNECTIONS: String(needed),
-    TRACKER_WS_MAX_PER_ADDRESS: String(needed),
-    TRACKER_WS_MESSAGES_PER_SECOND: '1000000'
-  },
-  'bittorrent-tracker': { WS: '1' }
-}
 // Below the ephemeral range (32768+), where the generator's own connections take their ports.
 let port = 20000 + Math.floor(Math.random() * 10000)
 const loads: Record<Name, WsLoadResult[]> = { ours: [], 'bittorrent-tracker': [] }
@@ -91,7 +78,7 @@ const holds: Record<Name, WsHoldResult[]> = { ours: [], 'bittorrent-tracker': []
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const name of subjects) {
-      const s = await startSubject(name, port++, dir, hashes, [], subjectSettings[name])
+      const s = await startSubject(name, port++, dir, hashes, [], wsSettings(name, needed))
       try {
         pin(s)
         const run = await wsLoad(s.port, s.pid, seconds, hashes, { ...settings, warmup, addresses })
@@ -103,7 +90,7 @@ try {
         await s.stop()
       }
       const inspectPort = port++
-      const m = await startSubject(name, port++, dir, hashes, [`--inspect=127.0.0.1:${inspectPort}`], subjectSettings[name])
+      const m = await startSubject(name, port++, dir, hashes, [`--inspect=127.0.0.1:${inspectPort}`], wsSettings(name, needed))
       try {
         pin(m)
         holds[name].push(await wsHold(m.port, m.pid, hashes, { connections: settings.idle, warm: warmConnections, offers: settings.offers, addresses, inspectPort }))
@@ -146,6 +133,7 @@ const results: WsResults = {
       min: Math.min(...bytes),
       max: Math.max(...bytes),
       settledBytesPerConnection: median(runs.map(r => r.settledBytesPerConnection)),
+      heapBytesPerConnection: median(runs.map(r => r.heapBytesPerConnection)),
       rssBeforeMiB: median(runs.map(r => r.rssBeforeMiB)),
       rssAfterMiB: median(runs.map(r => r.rssAfterMiB)),
       held: Math.min(...runs.map(r => r.held)),
