@@ -14,7 +14,14 @@ export interface Subject {
   name: SubjectName
   port: number
   pid: number
+  /** How the process ended, or null while it runs. */
+  exited: () => string | null
   stop: () => Promise<void>
+}
+
+function exitStatus (child: ChildProcess): string | null {
+  if (child.signalCode !== null) return `signal ${child.signalCode}`
+  return child.exitCode === null ? null : `exit code ${child.exitCode}`
 }
 
 /** Starts one subject on 127.0.0.1:port (HTTP, and UDP where it has it) and waits until it answers. */
@@ -49,10 +56,13 @@ export async function startSubject (name: SubjectName, port: number, dir: string
   await waitForPort(port, child)
   // Let start-up work settle before load; opentracker reads its whitelist in the background.
   await sleep(name === 'opentracker' ? 2000 : 300)
+  // Whatever answered may be another process on that port, if this one could not listen.
+  if (exitStatus(child) !== null) throw new Error(`${name} exited at start (${exitStatus(child)}), port ${port}`)
   return {
     name,
     port,
     pid: child.pid ?? -1,
+    exited: () => exitStatus(child),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')

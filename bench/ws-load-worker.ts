@@ -187,12 +187,15 @@ function announce (peer: Peer): void {
   counts.sent++
 }
 
+const readBuffer = Buffer.allocUnsafe(256 * 1024)
+
+/** Takes the bytes of one read; they are only valid until it returns (the read buffer is shared). */
 function onData (peer: Peer, chunk: Buffer): void {
   const buf = peer.pending === null ? chunk : Buffer.concat([peer.pending, chunk])
   let pos = 0
   if (!peer.upgraded) {
     const end = buf.indexOf('\r\n\r\n')
-    if (end === -1) { peer.pending = buf; return }
+    if (end === -1) { peer.pending = Buffer.from(buf); return }
     if (!buf.subarray(0, 12).toString().startsWith('HTTP/1.1 101')) {
       counts.refused++
       peer.closing = true
@@ -235,7 +238,21 @@ async function open (from: number, to: number, torrentsOf: (c: number) => number
     while (c < to) {
       const n = c++
       await new Promise<void>(resolve => {
-        const socket = connect({ port: job.port, host: '127.0.0.1', localAddress: `127.0.0.${2 + (n % job.addresses)}`, noDelay: true })
+        const socket = connect({
+          port: job.port,
+          host: '127.0.0.1',
+          localAddress: `127.0.0.${2 + (n % job.addresses)}`,
+          noDelay: true,
+          // Reads land in one buffer shared by every socket instead of a fresh one per read.
+          onread: {
+            buffer: readBuffer,
+            callback: (bytes: number): boolean => {
+              onData(peer, readBuffer.subarray(0, bytes))
+              if (peer.upgraded || peer.closing) done()
+              return true
+            }
+          }
+        })
         const torrents = torrentsOf(n)
         const peer: Peer = { socket, peerId: `-WB0001-${String(job.worker).padStart(2, '0')}${String(n).padStart(10, '0')}`, torrents, updates: [], next: 0, inflight: 0, pending: null, upgraded: false, closing: false, started: 0 }
         peers.push(peer)
@@ -244,10 +261,6 @@ async function open (from: number, to: number, torrentsOf: (c: number) => number
         socket.on('connect', () => {
           socket.write(`GET /announce HTTP/1.1\r\nHost: 127.0.0.1:${job.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
             `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
-        })
-        socket.on('data', (chunk: Buffer) => {
-          onData(peer, chunk)
-          if (peer.upgraded || peer.closing) done()
         })
         socket.on('error', () => { counts.errors++; done() })
         socket.on('close', () => {

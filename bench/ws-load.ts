@@ -96,6 +96,8 @@ export interface WsLoadResult {
   /** CPU seconds per second over the run: near 1 for a process that had its core to itself and used it. */
   subjectBusy: number
   generatorBusy: number
+  /** The generator's CPU per announce, µs: on a core of its own it could drive 1e6 / generatorUs a second. */
+  generatorUs: number
   counts: WsCounts
 }
 
@@ -117,6 +119,7 @@ export async function wsLoad (port: number, pid: number, seconds: number, hashes
       subjectSystemUs: 1e6 * system / Math.max(1, counts.replies),
       subjectBusy: subject / elapsed,
       generatorBusy: generator / elapsed,
+      generatorUs: 1e6 * generator / Math.max(1, counts.replies),
       counts
     }
   } finally {

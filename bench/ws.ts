@@ -29,6 +29,7 @@ const { values } = parseArgs({
     offers: { type: 'string', default: '5' },
     window: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '2' },
+    // 0 skips the memory scenario.
     idle: { type: 'string', default: '10000' }
   }
 })
@@ -81,7 +82,9 @@ try {
       const s = await startSubject(name, port++, dir, hashes, [], wsSettings(name, needed))
       try {
         pin(s)
-        const run = await wsLoad(s.port, s.pid, seconds, hashes, { ...settings, warmup, addresses })
+        const run = await wsLoad(s.port, s.pid, seconds, hashes, { ...settings, warmup, addresses }).catch((err: unknown) => {
+          throw s.exited() === null ? err : new Error(`${name} ended during the run (${s.exited()})`)
+        })
         const { counts } = run
         if (counts.replies === 0 || counts.offers === 0) throw new Error(`${name}: ${counts.replies} replies and ${counts.offers} offers relayed`)
         if (counts.failures + counts.invalid + counts.refused + counts.errors + counts.closes > 0) throw new Error(`${name}: the load was not served cleanly: ${JSON.stringify(counts)}`)
@@ -89,15 +92,20 @@ try {
       } finally {
         await s.stop()
       }
+      const load = loads[name][loads[name].length - 1]
+      console.error(`ws round ${round}: ${name} ${Math.round(load.announcesPerSecond)} announces/s (${Math.round(load.subjectUs)} µs CPU each, generator ${Math.round(load.generatorUs)} µs)`)
+      if (settings.idle === 0) continue
       const inspectPort = port++
       const m = await startSubject(name, port++, dir, hashes, [`--inspect=127.0.0.1:${inspectPort}`], wsSettings(name, needed))
       try {
         pin(m)
-        holds[name].push(await wsHold(m.port, m.pid, hashes, { connections: settings.idle, warm: warmConnections, offers: settings.offers, addresses, inspectPort }))
+        holds[name].push(await wsHold(m.port, m.pid, hashes, { connections: settings.idle, warm: warmConnections, offers: settings.offers, addresses, inspectPort }).catch((err: unknown) => {
+          throw m.exited() === null ? err : new Error(`${name} ended during the run (${m.exited()})`)
+        }))
       } finally {
         await m.stop()
       }
-      console.error(`ws round ${round}: ${name} done`)
+      console.error(`ws round ${round}: ${name} ${holds[name][holds[name].length - 1].bytesPerConnection} B per idle connection`)
     }
   }
 } finally {
@@ -121,11 +129,12 @@ const results: WsResults = {
       subjectUs: r1(median(runs.map(r => r.subjectUs))),
       subjectSystemUs: r1(median(runs.map(r => r.subjectSystemUs))),
       subjectBusy: r2(median(runs.map(r => r.subjectBusy))),
-      generatorBusy: r2(median(runs.map(r => r.generatorBusy)))
+      generatorBusy: r2(median(runs.map(r => r.generatorBusy))),
+      generatorUs: r1(median(runs.map(r => r.generatorUs)))
     }]
   })),
   ratio: r2(median(loads.ours.map(r => r.announcesPerSecond)) / median(loads['bittorrent-tracker'].map(r => r.announcesPerSecond))),
-  memory: Object.fromEntries(subjects.map(name => {
+  memory: Object.fromEntries(subjects.filter(name => holds[name].length > 0).map(name => {
     const runs = holds[name]
     const bytes = runs.map(r => r.bytesPerConnection)
     return [name, {
