@@ -47,9 +47,10 @@ const warmup = Number(values.warmup)
 /** Idle connections opened before the memory baseline, so the baseline has ws and the JIT warm. */
 const warmConnections = 200
 /** Connections per source address: well inside the 28,000 ports of the ephemeral range. */
-const addresses = Math.max(1, Math.ceil(Math.max(settings.connections, settings.idle + warmConnections) / 2000))
-
-const needed = settings.idle + warmConnections + 1000
+const most = Math.max(settings.connections, settings.idle + warmConnections)
+const addresses = Math.max(1, Math.ceil(most / 2000))
+// The subject's connections, and as many again in this process: the margin is for the rest.
+const needed = most + 1000
 const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim())
 if (limit < needed) {
   console.error(`${needed} file descriptors are needed (open files limit ${limit}): run \`ulimit -n ${needed}\` first`)
