@@ -2,7 +2,8 @@
  * Profiles a Node subject (ours by default) under one load: runs it with --cpu-prof, drives it,
  * stops it, prints the functions with the most self time and keeps the profile
  * (bench/<subject>-<load>.cpuprofile, which Chrome DevTools or speedscope show as a flame graph).
- * Usage: node --import tsx bench/profile.ts [keep-alive|close|scrape|udp] [seconds] [ours|ceiling|bittorrent-tracker]
+ * Usage: node --import tsx bench/profile.ts [keep-alive|close|scrape|udp|ws] [seconds] [ours|ceiling|bittorrent-tracker]
+ * (ws: scenario 13's load, 1,000 WebSocket connections announcing with 5 offers each).
  * With TRACKER_STORE=redis (and TRACKER_REDIS_URL) in the environment, ours runs on that Redis.
  */
 import { randomBytes } from 'node:crypto'
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
+import { wsLoad, wsSettings } from './ws-load.ts'
 
 const load = process.argv[2] ?? 'keep-alive'
 const seconds = Number(process.argv[3] ?? 5)
@@ -23,10 +25,13 @@ writeFileSync(hashesFile, hashes.join('\n') + '\n')
 const port = 20000 + Math.floor(Math.random() * 10000)
 
 const shared: Record<string, string> = process.env.TRACKER_STORE === 'redis' ? { TRACKER_STORE: 'redis', TRACKER_REDIS_URL: process.env.TRACKER_REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}
+if (load === 'ws') Object.assign(shared, wsSettings(name, 2000))
 const subject = await startSubject(name, port, dir, hashes, ['--cpu-prof', '--cpu-prof-dir', dir], shared)
 let rate: number
 try {
-  if (load === 'udp') {
+  if (load === 'ws') {
+    rate = (await wsLoad(port, subject.pid, seconds, hashes, { connections: 1000, perConnection: 10, offers: 5, window: 1, warmup: 2, addresses: 1 })).announcesPerSecond
+  } else if (load === 'udp') {
     await udpLoad(port, 2, hashes, 1)
     rate = (await udpLoad(port, seconds, hashes, 1)).rps
   } else {

@@ -58,7 +58,7 @@ export function summarize (samples: Sample[]): Row[] {
 
 const k = (n: number): string => `${(n / 1000).toFixed(1)}k`
 
-export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[], shared: SharedStoreResults | null, access: AccessResults }): string {
+export function markdown (r: { date: string, machine: string, rounds: number, seconds: number, table: Row[], memory: Record<string, unknown>, state: Record<string, unknown>, similarity: SimilarityRow[], shared: SharedStoreResults | null, access: AccessResults, ws: WsResults }): string {
   let out = `Measured ${r.date.slice(0, 10)} on ${r.machine}; load generator and subject on the same machine; ${r.rounds} rounds of ${r.seconds} s, subjects alternating.\n\n`
   out += '| scenario | subject | req/s median (min–max) | p50 / p99 ms | CPU µs per request | ours ÷ subject |\n|---|---|---|---|---|---|\n'
   for (const row of r.table) {
@@ -76,6 +76,7 @@ export function markdown (r: { date: string, machine: string, rounds: number, se
   }
   if (r.shared !== null) out += sharedStoreMarkdown(r.shared)
   out += `\n12. HTTP keep-alive announces, open mode ${k(r.access.open.rps)} (${r.access.open.cpuUs} µs CPU each) against private mode ${k(r.access.private.rps)} (${r.access.private.cpuUs} µs): ${r.access.ratio} ×.\n`
+  out += wsMarkdown(r.ws)
   return out
 }
 
@@ -114,4 +115,69 @@ export interface SimilarityRow {
   lookupNsAt1k: number
   lookupNsAt1M: number
   lookupRatio: number
+}
+
+/** What bench/ws.ts prints: per subject, the median of the rounds (min–max of the rate). */
+export interface WsResults {
+  settings: { connections: number, torrents: number, perConnection: number, offers: number, window: number, idle: number, rounds: number, seconds: number, pinned: boolean }
+  load: Record<string, {
+    announcesPerSecond: number
+    min: number
+    max: number
+    offersPerSecond: number
+    /** The subject's CPU per announce, µs, and the kernel's part of it. */
+    subjectUs: number
+    subjectSystemUs: number
+    /** CPU seconds per second of the subject and of the load generator: which one ran out of core. */
+    subjectBusy: number
+    generatorBusy: number
+    /** The generator's CPU per announce, µs. */
+    generatorUs: number
+  }>
+  /** ours ÷ bittorrent-tracker, announces/s. */
+  ratio: number
+  memory: Record<string, {
+    /** RSS growth after a full GC in the subject. */
+    bytesPerConnection: number
+    min: number
+    max: number
+    /** RSS growth once it stopped moving, garbage included. */
+    settledBytesPerConnection: number
+    /** Live JS heap growth; the rest of the RSS growth is native memory. */
+    heapBytesPerConnection: number
+    rssBeforeMiB: number
+    rssAfterMiB: number
+    /** Fewest connections still open at the end of a round. */
+    held: number
+    offersRelayed: number
+    /** Summed over the rounds. */
+    refused: number
+    errors: number
+    closes: number
+  }>
+}
+
+export function wsMarkdown (ws: WsResults): string {
+  const s = ws.settings
+  let out = `\n13. WebSocket announces, ${s.connections} connections over ${s.torrents} torrents (${s.perConnection} torrents a connection, ${s.window} announce in flight each), ${s.offers} offers an announce, relayed; ` +
+    `${s.pinned ? 'subject on core 0, generator on core 1' : 'subject and generator sharing the cores'}:\n\n`
+  out += '| subject | announces/s median (min–max) | offers relayed/s | subject CPU µs per announce (kernel) | subject / generator CPU busy |\n|---|---|---|---|---|\n'
+  for (const [name, r] of Object.entries(ws.load)) {
+    out += `| ${name} | ${k(r.announcesPerSecond)} (${k(r.min)}–${k(r.max)}) | ${k(r.offersPerSecond)} | ${r.subjectUs.toFixed(1)} (${r.subjectSystemUs.toFixed(1)}) | ${r.subjectBusy.toFixed(2)} / ${r.generatorBusy.toFixed(2)} |\n`
+  }
+  out += `\nours ÷ bittorrent-tracker: ${ws.ratio} ×.`
+  // The generator is not the limit when, on a core of its own, it needs less CPU per announce than the subject.
+  const generator = Math.max(...Object.values(ws.load).map(r => r.generatorUs))
+  const fastest = Math.min(...Object.values(ws.load).map(r => r.subjectUs))
+  out += ` The generator spent at most ${generator.toFixed(1)} µs of CPU per announce, against ${fastest.toFixed(1)} µs for the cheaper subject: ` +
+    `on its own core it could drive ${k(1e6 / generator)} announces/s, ${(fastest / generator).toFixed(1)} × what that subject can answer on one core.\n`
+  if (Object.keys(ws.memory).length === 0) return out
+  out += `\n14. Memory per idle WebSocket connection, ${s.idle} connections announced once (with offers) then silent:\n\n`
+  // The growth without GC (settledBytesPerConnection) stays in the JSON only: the young
+  // generation's garbage at either reading moves it by kilobytes either way, even below zero.
+  out += '| subject | bytes per connection after GC, median (min–max) | of which JS heap | RSS before → after GC, MiB | connections held | refused / errors / closed |\n|---|---|---|---|---|---|\n'
+  for (const [name, m] of Object.entries(ws.memory)) {
+    out += `| ${name} | ${m.bytesPerConnection} (${m.min}–${m.max}) | ${m.heapBytesPerConnection} | ${m.rssBeforeMiB} → ${m.rssAfterMiB} | ${m.held} | ${m.refused} / ${m.errors} / ${m.closes} |\n`
+  }
+  return out
 }

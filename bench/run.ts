@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import { cpuSeconds, startSubject, type SubjectName } from './subjects.ts'
 import { udpLoad } from './udp-load.ts'
 import { wrk } from './wrk.ts'
-import { markdown, summarize, type AccessResults, type Sample, type SharedStoreResults, type SimilarityRow } from './report.ts'
+import { markdown, summarize, type AccessResults, type Sample, type SharedStoreResults, type SimilarityRow, type WsResults } from './report.ts'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' } } })
 const rounds = Number(values.rounds)
@@ -75,10 +75,12 @@ const similarity = child<SimilarityRow[]>('similarity-lookup.ts')
 const shared = has('redis-server') ? child<SharedStoreResults>('shared-store.ts', ['--rounds', String(rounds), '--seconds', String(seconds)]) : null
 // Scenario 12: open against private mode.
 const access = child<AccessResults>('access.ts', ['--rounds', String(rounds), '--seconds', String(seconds)])
+// Scenarios 13-14: WebSocket, ours against bittorrent-tracker's WebSocket server.
+const ws = child<WsResults>('ws.ts', ['--rounds', String(rounds), '--seconds', String(seconds)])
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 const table = summarize(samples)
-const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity, shared, access }
+const results = { date: new Date().toISOString(), machine, rounds, seconds, table, memory, state, similarity, shared, access, ws }
 const md = markdown(results)
 writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n')
 writeFileSync(join(import.meta.dirname, 'results.md'), md)

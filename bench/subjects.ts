@@ -14,14 +14,24 @@ export interface Subject {
   name: SubjectName
   port: number
   pid: number
+  /** How the process ended, or null while it runs. */
+  exited: () => string | null
   stop: () => Promise<void>
 }
 
+function exitStatus (child: ChildProcess): string | null {
+  if (child.signalCode !== null) return `signal ${child.signalCode}`
+  return child.exitCode === null ? null : `exit code ${child.exitCode}`
+}
+
 /** Starts one subject on 127.0.0.1:port (HTTP, and UDP where it has it) and waits until it answers. */
-/** `settings` adds TRACKER_* variables for our tracker (the shared store, workers). */
+/**
+ * `settings` adds environment variables: TRACKER_* for our tracker (the shared store, workers,
+ * WebSocket limits), WS=1 for bittorrent-tracker's WebSocket server.
+ */
 export async function startSubject (name: SubjectName, port: number, dir: string, hashes: string[], nodeArgs: string[] = [], settings: Record<string, string> = {}): Promise<Subject> {
   let child: ChildProcess
-  const env = { ...process.env, PORT: String(port) }
+  const env = { ...process.env, PORT: String(port), ...settings }
   switch (name) {
     case 'ours':
       child = spawn(process.execPath, [...nodeArgs, join(root, 'bin/tracker')], {
@@ -46,10 +56,13 @@ export async function startSubject (name: SubjectName, port: number, dir: string
   await waitForPort(port, child)
   // Let start-up work settle before load; opentracker reads its whitelist in the background.
   await sleep(name === 'opentracker' ? 2000 : 300)
+  // Whatever answered may be another process on that port, if this one could not listen.
+  if (exitStatus(child) !== null) throw new Error(`${name} exited at start (${exitStatus(child)}), port ${port}`)
   return {
     name,
     port,
     pid: child.pid ?? -1,
+    exited: () => exitStatus(child),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return
       const exited = once(child, 'exit')
@@ -69,6 +82,11 @@ export function cpuSeconds (pid: number): number {
   // Fields after the command name, which sits in parentheses and may hold spaces.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
   return (Number(fields[11]) + Number(fields[12])) / clockTicks
+}
+/** The kernel's part of cpuSeconds: on a loopback load, mostly socket reads and writes. */
+export function systemSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return Number(fields[12]) / clockTicks
 }
 /** cpuSeconds of a process and its children (a tracker's worker processes). */
 export function treeCpuSeconds (pid: number): number {
