@@ -32,16 +32,22 @@ export const WS_MAX_OFFERS = 10
 /** A peer whose outgoing buffer is past this is not reading: relays to it are dropped, not queued. */
 const MAX_BUFFERED = 1024 * 1024
 
-interface Connection {
-  address: string
-  rate: MessageRate
+/**
+ * One WebSocket connection: its message allowance (inherited, one object less per connection),
+ * whether it answered the last ping, and what it announced. Thousands sit idle at once, so it
+ * holds no closures: the socket's handlers are shared and find it through `connections`.
+ */
+class Connection extends MessageRate {
   /** Answered the last ping (or sent something) since. */
-  alive: boolean
+  alive = true
   /**
-   * The peers this connection announced, by info hash + peer id: bittorrent-tracker's Client
-   * shares one socket between all its torrents and clients in a page (even on one torrent).
+   * The peers this connection announced, by info hash + peer id, made on the first announce:
+   * bittorrent-tracker's Client shares one socket between all its torrents and clients in a
+   * page (even on one torrent).
    */
-  joined: Map<string, { infoHash: string, peerId: string }>
+  joined: Map<string, { infoHash: string, peerId: string }> | null = null
+
+  constructor (readonly address: string, perSecond: number) { super(perSecond) }
 }
 
 export interface WebSocketOptions {
@@ -85,7 +91,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   let closing = false
 
   fastify.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy())
+    socket.on('error', destroySocket)
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/announce' && path !== '/') return refuse(socket, 404, 'Not Found', 'WebSocket is served on /announce')
     if (closing) return refuse(socket, 503, 'Service Unavailable', 'tracker shutting down')
@@ -97,41 +103,57 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
 
   function accept (ws: WebSocket, address: string): void {
     perAddress.acquire(address)
-    const conn: Connection = { address, rate: new MessageRate(config.TRACKER_WS_MESSAGES_PER_SECOND), alive: true, joined: new Map() }
-    connections.set(ws, conn)
-    ws.on('pong', () => { conn.alive = true })
-    ws.on('error', err => log.debug({ err, address }, 'WebSocket error'))
-    ws.on('close', () => {
-      for (const { infoHash, peerId } of conn.joined.values()) {
-        // A browser that reconnected (to this process) keeps its place in the directory.
-        if (registry.leave(infoHash, peerId, ws) && directory !== undefined) {
-          directory.leave(infoHash, peerId).catch((err: unknown) => log.debug({ err }, 'WebSocket peer not removed from the shared store'))
-        }
+    connections.set(ws, new Connection(address, config.TRACKER_WS_MESSAGES_PER_SECOND))
+    ws.on('pong', onPong)
+    ws.on('error', onError)
+    ws.on('close', onClose)
+    ws.on('message', onMessage)
+  }
+
+  function onPong (this: WebSocket): void {
+    const conn = connections.get(this)
+    if (conn !== undefined) conn.alive = true
+  }
+
+  function onError (this: WebSocket, err: Error): void {
+    log.debug({ err, address: connections.get(this)?.address }, 'WebSocket error')
+  }
+
+  function onClose (this: WebSocket): void {
+    const conn = connections.get(this)
+    if (conn === undefined) return
+    for (const { infoHash, peerId } of conn.joined?.values() ?? []) {
+      // A browser that reconnected (to this process) keeps its place in the directory.
+      if (registry.leave(infoHash, peerId, this) && directory !== undefined) {
+        directory.leave(infoHash, peerId).catch((err: unknown) => log.debug({ err }, 'WebSocket peer not removed from the shared store'))
       }
-      conn.joined.clear()
-      connections.delete(ws)
-      perAddress.release(address)
-    })
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      conn.alive = true
-      if (isBinary) return ws.close(1003, 'binary frames are not supported: send JSON text')
-      const verdict = conn.rate.take(Date.now())
-      if (verdict === 'close') return ws.close(1008, 'too many messages')
-      if (verdict === 'refuse') return send(ws, failureFrame('announce', `too many messages: at most ${config.TRACKER_WS_MESSAGES_PER_SECOND} per second`))
-      let request
-      try {
-        request = parseMessage(rawText(data), limits)
-        if (request.action === 'announce') return onAnnounce(ws, conn, request)
-      } catch (err) {
-        if (err instanceof WsClientError) return send(ws, failureFrame(err.action, err.message, err.infoHash))
-        // Ours, not the client's: logged, and the client gets a generic failure, never a crash.
-        log.error({ err, address }, 'WebSocket message failed')
-        return send(ws, failureFrame('announce', 'internal tracker error'))
-      }
-      onScrape(ws, request).catch((err: unknown) => {
-        log.error({ err, address }, 'WebSocket scrape failed')
-        send(ws, failureFrame('scrape', 'internal tracker error'))
-      })
+    }
+    connections.delete(this)
+    perAddress.release(conn.address)
+  }
+
+  function onMessage (this: WebSocket, data: RawData, isBinary: boolean): void {
+    const ws = this
+    const conn = connections.get(ws)
+    if (conn === undefined) return
+    conn.alive = true
+    if (isBinary) return ws.close(1003, 'binary frames are not supported: send JSON text')
+    const verdict = conn.take(Date.now())
+    if (verdict === 'close') return ws.close(1008, 'too many messages')
+    if (verdict === 'refuse') return send(ws, failureFrame('announce', `too many messages: at most ${config.TRACKER_WS_MESSAGES_PER_SECOND} per second`))
+    let request
+    try {
+      request = parseMessage(rawText(data), limits)
+      if (request.action === 'announce') return onAnnounce(ws, conn, request)
+    } catch (err) {
+      if (err instanceof WsClientError) return send(ws, failureFrame(err.action, err.message, err.infoHash))
+      // Ours, not the client's: logged, and the client gets a generic failure, never a crash.
+      log.error({ err, address: conn.address }, 'WebSocket message failed')
+      return send(ws, failureFrame('announce', 'internal tracker error'))
+    }
+    onScrape(ws, request).catch((err: unknown) => {
+      log.error({ err, address: conn.address }, 'WebSocket scrape failed')
+      send(ws, failureFrame('scrape', 'internal tracker error'))
     })
   }
 
@@ -139,8 +161,10 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     const { infoHash, peerId } = request
     const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
     const outcome = registry.announce(ws, request, clock(), directory === undefined ? want : 0)
-    if (request.event === 'stopped') conn.joined.delete(infoHash + peerId)
-    else conn.joined.set(infoHash + peerId, { infoHash, peerId })
+    const key = infoHash + peerId
+    if (request.event === 'stopped') conn.joined?.delete(key)
+    else if (conn.joined === null) conn.joined = new Map([[key, { infoHash, peerId }]])
+    else if (!conn.joined.has(key)) conn.joined.set(key, { infoHash, peerId })
     const counted = outcome.completed ? countCompletion(infoHash) : undefined
     if (directory !== undefined) {
       onSharedAnnounce(ws, request, want, directory, counted).catch((err: unknown) => {
@@ -252,6 +276,10 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     ws.send(frame)
   }
 }, { name: 'websocket', dependencies: ['config', 'client-address', 'peer-store'] })
+
+function destroySocket (this: Duplex): void {
+  this.destroy()
+}
 
 function rawText (data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8')
