@@ -4,6 +4,11 @@ import tseslint from 'typescript-eslint'
 export default [
   ...neostandard({ ts: true, ignores: ['node_modules/**', 'bench/results/**', '.stryker-tmp/**', 'reports/**'] }),
   {
+    // The dashboard's scripts run in the browser as they are.
+    files: ['dashboard/**/*.js'],
+    languageOptions: { globals: { getComputedStyle: 'readonly', ResizeObserver: 'readonly' } }
+  },
+  {
     files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname }
