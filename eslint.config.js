@@ -2,7 +2,7 @@ import neostandard from 'neostandard'
 import tseslint from 'typescript-eslint'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['node_modules/**', 'bench/results/**', '.stryker-tmp/**', 'reports/**'] }),
+  ...neostandard({ ts: true, ignores: ['node_modules/**', 'bench/results/**', '.stryker-tmp/**', 'reports/**', 'test-artifacts/**'] }),
   {
     // The dashboard's scripts run in the browser as they are.
     files: ['dashboard/**/*.js'],

@@ -132,14 +132,22 @@ function render (d) {
 }
 
 function renderSave (s, count) {
-  const result = { ok: 'saved', failed: 'failed (see the log)', blocked: 'blocked (see the log)', none: s.intervalSeconds === 0 && !s.shared ? 'no periodic saves' : 'not yet' }[s.result]
+  const result = { ok: 'saved', failed: 'failed', blocked: 'blocked', none: s.intervalSeconds === 0 && !s.shared ? 'saves off' : 'none yet' }[s.result]
   setFigure('saveResult', result)
   const el = document.querySelector('[data-figure="saveResult"]')
   el.className = `result-${s.result}`
   setFigure('saveAge', s.last === null ? '–' : `${formatDuration(s.last.ageSeconds)} ago`)
   setFigure('saveDuration', s.last === null ? '–' : formatMs(s.last.durationMs, locale))
   setFigure('saveSize', s.last === null ? '–' : formatBytes(s.last.bytes, locale))
-  setFigure('saveContents', s.last === null ? '–' : `${count(s.last.torrents)} / ${count(s.last.peers)}`)
+  setFigure('saveTorrents', s.last === null ? '–' : count(s.last.torrents))
+  setFigure('savePeers', s.last === null ? '–' : count(s.last.peers))
+  const note = {
+    failed: 'The last save failed: the tracker\'s log says why. Figures above are from the last save that worked.',
+    blocked: 'Saving is blocked: the state file found at start could not be read nor kept aside (see the log).',
+    none: s.intervalSeconds === 0 && !s.shared ? 'Periodic saves are off (TRACKER_SAVE_INTERVAL=0); the state is saved when the tracker stops.' : ' ',
+    ok: s.shared ? 'With a shared store, saves are exports made by the instance that runs the periodic jobs.' : ' '
+  }[s.result]
+  $('save-note').textContent = note
 }
 
 /** Rows built from text nodes only: a torrent name is whatever its registrant typed. */
@@ -208,7 +216,7 @@ function makeChart (el, series, format) {
     scales: { y: { range: (_u, min, max) => [0, Math.max(max * 1.1, format === 'rate' ? 1 : 1e-9)] } },
     axes: [
       { ...axis },
-      { ...axis, size: 64, values: (_u, splits) => splits.map(x => format === 'bytes' ? formatBytes(x, locale) : format === 'ms' ? formatMs(x, locale) : format === 'rate' ? formatRate(x, locale) : formatCount(x, locale)) }
+      { ...axis, size: 80, values: (_u, splits) => splits.map(x => format === 'bytes' ? formatBytes(x, locale) : format === 'ms' ? formatMs(x, locale) : format === 'rate' ? formatRate(x, locale) : formatCount(x, locale)) }
     ],
     series: [{ label: 'time', value: (_u, t) => t === null ? '–' : new Date(t * 1000).toLocaleTimeString(locale) }, ...series.map(s => ({
       label: s.label,

@@ -26,10 +26,10 @@ export function formatBytes (bytes, locale) {
   return `${new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)} ${BYTE_UNITS[unit]}`
 }
 
-/** Milliseconds: "0.25 ms", "12 ms", "1.5 s". */
+/** Milliseconds: "0 ms", "0.25 ms", "12 ms", "1.5 s". */
 export function formatMs (ms, locale) {
   if (ms >= 1000) return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(ms / 1000)} s`
-  const digits = ms < 10 ? 2 : 0
+  const digits = ms > 0 && ms < 10 ? 2 : 0
   return `${new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(ms)} ms`
 }
 

@@ -23,6 +23,7 @@ test('sizes are in binary units with three significant digits', () => {
 })
 
 test('milliseconds switch to seconds past one second', () => {
+  assert.equal(formatMs(0, 'en-US'), '0 ms')
   assert.equal(formatMs(0.25, 'en-US'), '0.25 ms')
   assert.equal(formatMs(12.4, 'en-US'), '12 ms')
   assert.equal(formatMs(1500, 'en-US'), '1.5 s')
