@@ -213,6 +213,7 @@ function makeChart (el, series, format) {
     width: Math.max(100, el.clientWidth),
     height: 160,
     cursor: { drag: { x: false, y: false } },
+    legend: { live: false },
     scales: { y: { range: (_u, min, max) => [0, Math.max(max * 1.1, format === 'rate' ? 1 : 1e-9)] } },
     axes: [
       { ...axis },

@@ -92,7 +92,8 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
   const lease = new Lease(redis, `${prefix}leader`, leaseMs)
   fastify.decorate('leader', () => lease.held)
   fastify.decorate('storeProblem', () => redis.status === 'ready' ? null : 'the shared store (Redis) is unreachable')
-  const instances = new InstanceRegistry(redis, `${prefix}instances`, leaseMs, { id: lease.id, ...self })
+  // Live while heard from within three beats (a beat is a lease renewal): a busy moment is not a death.
+  const instances = new InstanceRegistry(redis, `${prefix}instances`, 3 * leaseMs, { id: lease.id, ...self })
   fastify.decorate('liveInstances', async () => await instances.live())
 
   const syncUdp = async (): Promise<void> => {
