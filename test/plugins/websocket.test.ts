@@ -324,3 +324,16 @@ test('/stats and /metrics show the open WebSocket connections, their peers and t
   assert.match(metrics, /^tracker_websocket_peers 2$/m)
   assert.match(metrics, /^tracker_websocket_torrents 2$/m)
 })
+
+test('WebSocket announces, scrapes and refusals are counted, refusals by their reason', async (t) => {
+  const tracker = await startTracker(t)
+  const a = await client(t, tracker)
+  const hash = newHash()
+  await announce(a, hash, binaryId('a'))
+  await counts(a, hash)
+  a.send({ action: 'announce', info_hash: 'short', peer_id: binaryId('a'), offers: [] })
+  assert.ok('failure reason' in await a.next())
+  const stats = JSON.parse((await get(tracker.url, '/stats')).body.toString()) as { requests: { ws: unknown } }
+  assert.deepEqual(stats.requests.ws, { announce: 1, scrape: 1, failure: 1 })
+  assert.equal(tracker.app.failureReasons.total, 1)
+})
