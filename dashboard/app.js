@@ -12,6 +12,8 @@ const status = $('status')
 const figures = $('figures')
 const login = $('login')
 const charts = new Map()
+/** The history rows received so far: each refresh asks only for the newer ones. */
+let kept = null
 let timer = null
 // The reader's own separators and units.
 const locale = navigator.language
@@ -45,7 +47,8 @@ async function refresh () {
   const token = storedToken()
   let res
   try {
-    res = await fetch(DATA_URL, { headers: token === null ? {} : { authorization: `Bearer ${token}` }, cache: 'no-store' })
+    const since = kept === null || kept.time.length === 0 ? '' : `?since=${kept.time[kept.time.length - 1]}`
+    res = await fetch(DATA_URL + since, { headers: token === null ? {} : { authorization: `Bearer ${token}` }, cache: 'no-store' })
   } catch {
     setStatus('The tracker does not answer; trying again…', true)
     return schedule(5)
@@ -89,6 +92,20 @@ login.addEventListener('submit', (event) => {
 
 const last = (values) => values.length === 0 ? null : values[values.length - 1]
 
+function mergeHistory (d) {
+  // Another process (a restart) has another history.
+  if (kept === null || kept.startedAt !== d.startedAt) kept = { startedAt: d.startedAt, time: [], values: {} }
+  const h = d.history
+  kept.time.push(...h.time)
+  for (const [name, values] of Object.entries(h.values)) (kept.values[name] ??= []).push(...values)
+  const extra = kept.time.length - h.rows
+  if (extra > 0) {
+    kept.time.splice(0, extra)
+    for (const values of Object.values(kept.values)) values.splice(0, extra)
+  }
+  return kept
+}
+
 function render (d) {
   const count = (n) => formatCount(n, locale)
   const t = d.totals
@@ -107,7 +124,7 @@ function render (d) {
   setFigure('scrapes', count(r.http.scrape + r.udp.scrape + r.ws.scrape))
   setFigure('failures', count(d.failures.total))
 
-  const h = d.history
+  const h = mergeHistory(d)
   const v = h.values
   const sumLast = (...names) => h.time.length === 0 ? null : names.reduce((s, n) => s + last(v[n]), 0)
   const rate = (x) => x === null ? '–' : formatRate(x, locale)
@@ -127,7 +144,7 @@ function render (d) {
   renderReasons(d.failures.reasons, count)
   renderTop(d.top, count)
   renderInstances(d.instances, d.store)
-  drawCharts(d)
+  drawCharts(d, h)
   $('updated').textContent = `Updated ${new Date(d.now).toLocaleTimeString(locale)}`
 }
 
@@ -246,7 +263,7 @@ const CHARTS = [
   { id: 'chart-lag', format: 'ms', series: () => [{ label: 'p99', key: 'lagP99Ms', color: COLORS.lagP99 }, { label: 'max', key: 'lagMaxMs', color: COLORS.lagMax }] }
 ]
 
-function drawCharts (d) {
+function drawCharts (d, history) {
   if (window.uPlot === undefined) return
   const ws = d.websocket !== null
   for (const spec of CHARTS) {
@@ -256,7 +273,7 @@ function drawCharts (d) {
       chart = makeChart($(spec.id), series, spec.format)
       charts.set(spec.id, chart)
     }
-    chart.setData([d.history.time, ...series.map(s => d.history.values[s.key])])
+    chart.setData([history.time, ...series.map(s => history.values[s.key])])
   }
 }
 

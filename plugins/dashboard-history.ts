@@ -83,16 +83,24 @@ export default fp<Options>(async (fastify, { sampleMs = 5000, windowSeconds = 36
     loop.reset()
     const memory = process.memoryUsage()
     const totals = await fastify.peers.totals()
-    history.push(Date.now() / 1000, {
-      ...rates,
+    const r = (x: number): number => Math.round(x * 1000) / 1000
+    // Rounded: the page fetches these every few seconds, and 17 digits would triple the bytes.
+    history.push(r(Date.now() / 1000), {
+      httpAnnounce: r(rates.httpAnnounce),
+      httpScrape: r(rates.httpScrape),
+      udpAnnounce: r(rates.udpAnnounce),
+      udpScrape: r(rates.udpScrape),
+      wsAnnounce: r(rates.wsAnnounce),
+      wsScrape: r(rates.wsScrape),
+      failures: r(rates.failures),
       peers: totals.peers,
       seeders: totals.seeders,
       leechers: totals.leechers,
       torrents: totals.torrents,
       rssBytes: memory.rss,
       heapBytes: memory.heapUsed,
-      lagP99Ms: lag.p99Ms,
-      lagMaxMs: lag.maxMs
+      lagP99Ms: r(lag.p99Ms),
+      lagMaxMs: r(lag.maxMs)
     })
   }
 

@@ -29,12 +29,19 @@ export class History<Name extends string> {
     if (this.rows < this.capacity) this.rows++
   }
 
-  /** Every row, oldest first, as plain arrays (JSON). */
-  series (): { time: number[], values: Record<Name, number[]> } {
-    const start = (this.next - this.rows + this.capacity) % this.capacity
+  /**
+   * The rows taken after `since` (all by default), oldest first, as plain arrays (JSON): a page
+   * that has the earlier rows asks for the new ones only.
+   */
+  series (since = -Infinity): { time: number[], values: Record<Name, number[]> } {
+    const oldest = (this.next - this.rows + this.capacity) % this.capacity
+    let skip = 0
+    while (skip < this.rows && this.times[(oldest + skip) % this.capacity] <= since) skip++
+    const start = (oldest + skip) % this.capacity
+    const count = this.rows - skip
     const ordered = (column: Float64Array): number[] => {
-      const out = new Array<number>(this.rows)
-      for (let i = 0; i < this.rows; i++) out[i] = column[(start + i) % this.capacity]
+      const out = new Array<number>(count)
+      for (let i = 0; i < count; i++) out[i] = column[(start + i) % this.capacity]
       return out
     }
     const values = {} as Record<Name, number[]>

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { topByPeers, type TopTorrent } from '../../lib/dashboard/top-torrents.ts'
 
@@ -21,6 +22,11 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 interface StaticFile { body: Buffer, type: string, etag: string }
+
+const dataQuery = Type.Object({
+  /** The time (seconds) of the last history row the page has: only later ones are sent. */
+  since: Type.Optional(Type.Number({ minimum: 0 }))
+})
 
 const here = (name: string): string => fileURLToPath(new URL(`../../dashboard/${name}`, import.meta.url))
 const uplot = (name: string): string => createRequire(import.meta.url).resolve(`uplot/dist/${name}`)
@@ -80,7 +86,10 @@ export default async function dashboardRoutes (fastify: FastifyInstance): Promis
   const started = Date.now()
   const { config } = fastify
 
-  fastify.get('/dashboard/data', { config: { public: true, quietLog: true } }, async (_request, reply) => {
+  // The page's links are relative (a proxy may serve it under a prefix): they need this exact path.
+  fastify.get('/dashboard/', { config: { public: 'always', quietLog: true } }, async (_request, reply) => await reply.redirect('../dashboard'))
+
+  fastify.get<{ Querystring: Static<typeof dataQuery> }>('/dashboard/data', { schema: { querystring: dataQuery }, config: { public: true, quietLog: true } }, async (request, reply) => {
     const [totals, topPick, instances] = await Promise.all([fastify.peers.totals(), topTorrents(), fastify.liveInstances()])
     const memory = process.memoryUsage()
     const now = Date.now()
@@ -89,11 +98,13 @@ export default async function dashboardRoutes (fastify: FastifyInstance): Promis
     return {
       now,
       sampleSeconds: sampleMs / 1000,
+      // A page that sees another start time drops the history it has: it is another process's.
+      startedAt: started,
       uptimeSeconds: (now - started) / 1000,
       totals: { torrents: totals.torrents, peers: totals.peers, seeders: totals.seeders, leechers: totals.leechers, completed: totals.completed },
       websocket: config.TRACKER_WEBSOCKET ? fastify.webSocketTotals() : null,
       requests: fastify.requestCounts,
-      history: history.series(),
+      history: { rows: history.capacity, ...history.series(request.query.since) },
       failures: { total: fastify.failureReasons.total, reasons: fastify.failureReasons.top(TOP_ROWS) },
       process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, lag: loopLag() },
       // No path nor error text: like /health, this may be public, and the log has them.

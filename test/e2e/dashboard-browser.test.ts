@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { after, before, describe, test, type TestContext } from 'node:test'
 import type { Browser, Page } from 'puppeteer-core'
 import { chromiumMissing, launchChromium, pageProblems } from '../helpers/chromium.ts'
 import { announce, get, id, type RunningTracker, startTracker } from '../helpers/tracker.ts'
@@ -84,111 +84,114 @@ async function compareWithStats (page: Page, stats: Stats): Promise<void> {
   assert.equal(await figure(page, 'udpAnnounces'), r.udp.announce)
 }
 
-test('the dashboard shows what /stats says, draws its charts, and fits a phone in dark mode', { skip: chromiumMissing, timeout: 60_000 }, async (t) => {
-  mkdirSync(ARTIFACTS, { recursive: true })
-  const tracker = await startTracker(t, {}, '127.0.0.1', { dashboardSampleMs: 1000 })
-  await feed(tracker, t)
-  const browser: Browser = await launchChromium()
-  t.after(async () => await browser.close())
+// One browser for both tests: starting chromium takes a few seconds on a loaded machine.
+describe('the dashboard in chromium', { skip: chromiumMissing }, () => {
+  let browser: Browser
+  before(async () => { browser = await launchChromium() })
+  after(async () => { await browser?.close() })
 
-  const page = await browser.newPage()
-  const problems = pageProblems(page)
-  await page.setViewport({ width: 1280, height: 900 })
-  await page.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
-  await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
-  // Two more renders: the second sample has a rate to draw.
-  await refreshes(page, 2)
-  const stats = await statsOf(tracker)
-  assert.deepEqual([stats.totals.torrents, stats.totals.peers, stats.requests.http.announce, stats.requests.udp.announce], [3, 6, 6, 1])
-  await compareWithStats(page, stats)
+  test('the dashboard shows what /stats says, draws its charts, and fits a phone in dark mode', { timeout: 60_000 }, async (t) => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    const tracker = await startTracker(t, {}, '127.0.0.1', { dashboardSampleMs: 1000 })
+    await feed(tracker, t)
 
-  const rows = await page.$$eval('#top tbody tr', trs => trs.map(tr => [...tr.cells].map(c => c.textContent ?? '')))
-  assert.equal(rows.length, 3)
-  assert.match(rows[0][0], /^Debian 12 netinst <amd64>d1d1/, 'the named torrent first, its name as text')
-  assert.deepEqual(rows[0].slice(1), ['2', '1', '0'])
-  const reasons = await page.$$eval('#reasons tbody tr', trs => trs.map(tr => tr.cells[0].textContent))
-  assert.ok(reasons.includes('info_hash must be 20 bytes, got 2'), `failure reasons: ${reasons.join(' | ')}`)
+    const page = await browser.newPage()
+    const problems = pageProblems(page)
+    await page.setViewport({ width: 1280, height: 900 })
+    await page.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
+    await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
+    // Two more renders: the second sample has a rate to draw.
+    await refreshes(page, 2)
+    const stats = await statsOf(tracker)
+    assert.deepEqual([stats.totals.torrents, stats.totals.peers, stats.requests.http.announce, stats.requests.udp.announce], [3, 6, 6, 1])
+    await compareWithStats(page, stats)
 
-  const sizes = await page.$$eval('.plot canvas', cs => cs.map(c => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]))
-  assert.equal(sizes.length, 6, 'six charts')
-  for (const [w, h] of sizes) assert.ok(w > 100 && h > 100, `a chart of ${w}x${h}`)
-  assert.ok(await pixelsOf(page, 'chart-announces', HTTP_RGB) > 20, 'the HTTP announce series is drawn')
-  assert.ok(await pixelsOf(page, 'chart-peers', SEEDERS_RGB) > 20, 'the seeders series is drawn')
+    const rows = await page.$$eval('#top tbody tr', trs => trs.map(tr => [...tr.cells].map(c => c.textContent ?? '')))
+    assert.equal(rows.length, 3)
+    assert.match(rows[0][0], /^Debian 12 netinst <amd64>d1d1/, 'the named torrent first, its name as text')
+    assert.deepEqual(rows[0].slice(1), ['2', '1', '0'])
+    const reasons = await page.$$eval('#reasons tbody tr', trs => trs.map(tr => tr.cells[0].textContent))
+    assert.ok(reasons.includes('info_hash must be 20 bytes, got 2'), `failure reasons: ${reasons.join(' | ')}`)
 
-  // Figures refreshing must not move anything on the page.
-  await page.evaluate(() => {
-    const w = window as unknown as { shifts: number }
-    w.shifts = 0
-    new PerformanceObserver(list => {
-      for (const e of list.getEntries()) w.shifts += (e as unknown as { value: number }).value
-    }).observe({ type: 'layout-shift' })
+    const sizes = await page.$$eval('.plot canvas', cs => cs.map(c => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]))
+    assert.equal(sizes.length, 6, 'six charts')
+    for (const [w, h] of sizes) assert.ok(w > 100 && h > 100, `a chart of ${w}x${h}`)
+    assert.ok(await pixelsOf(page, 'chart-announces', HTTP_RGB) > 20, 'the HTTP announce series is drawn')
+    assert.ok(await pixelsOf(page, 'chart-peers', SEEDERS_RGB) > 20, 'the seeders series is drawn')
+
+    // Figures refreshing must not move anything on the page.
+    await page.evaluate(() => {
+      const w = window as unknown as { shifts: number }
+      w.shifts = 0
+      new PerformanceObserver(list => {
+        for (const e of list.getEntries()) w.shifts += (e as unknown as { value: number }).value
+      }).observe({ type: 'layout-shift' })
+    })
+    await refreshes(page, 2)
+    assert.equal(await page.evaluate(() => (window as unknown as { shifts: number }).shifts), 0, 'layout shift while refreshing')
+    const text = await page.$eval('body', b => b.innerText)
+    assert.doesNotMatch(text, /127\.0\.0\.1|:7000|:7200/, 'no peer address on the page')
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true })
+
+    // A phone, a dark-mode browser, and JavaScript four times slower.
+    const phone = await browser.newPage()
+    const phoneProblems = pageProblems(phone)
+    await phone.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
+    await phone.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }])
+    await phone.emulateCPUThrottling(4)
+    await phone.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
+    await phone.waitForSelector('#figures:not([hidden])', { timeout: 15_000 })
+    await compareWithStats(phone, await statsOf(tracker))
+    const fit = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth, background: getComputedStyle(document.body).backgroundColor }))
+    assert.ok(fit.page <= fit.view, `the page is ${fit.page} px wide on a ${fit.view} px screen`)
+    const [r, g, b] = (fit.background.match(/\d+/g) ?? []).map(Number)
+    assert.ok(r + g + b < 150, `a dark background in dark mode, got ${fit.background}`)
+    await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-dark.png'), fullPage: true })
+
+    assert.deepEqual(problems, [])
+    assert.deepEqual(phoneProblems, [])
   })
-  await refreshes(page, 2)
-  assert.equal(await page.evaluate(() => (window as unknown as { shifts: number }).shifts), 0, 'layout shift while refreshing')
-  const text = await page.$eval('body', b => b.innerText)
-  assert.doesNotMatch(text, /127\.0\.0\.1|:7000|:7200/, 'no peer address on the page')
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true })
 
-  // A phone, a dark-mode browser, and JavaScript four times slower.
-  const phone = await browser.newPage()
-  const phoneProblems = pageProblems(phone)
-  await phone.setViewport({ width: 375, height: 740, isMobile: true, hasTouch: true, deviceScaleFactor: 2 })
-  await phone.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }])
-  await phone.emulateCPUThrottling(4)
-  await phone.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
-  await phone.waitForSelector('#figures:not([hidden])', { timeout: 15_000 })
-  await compareWithStats(phone, await statsOf(tracker))
-  const fit = await phone.evaluate(() => ({ page: document.documentElement.scrollWidth, view: window.innerWidth, background: getComputedStyle(document.body).backgroundColor }))
-  assert.ok(fit.page <= fit.view, `the page is ${fit.page} px wide on a ${fit.view} px screen`)
-  const [r, g, b] = (fit.background.match(/\d+/g) ?? []).map(Number)
-  assert.ok(r + g + b < 150, `a dark background in dark mode, got ${fit.background}`)
-  await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-dark.png'), fullPage: true })
+  test('with TRACKER_STATS_PUBLIC=false and a token, the dashboard shows nothing until the token is given', { timeout: 60_000 }, async (t) => {
+    const tracker = await startTracker(t, { TRACKER_STATS_PUBLIC: 'false', TRACKER_ADMIN_TOKEN: TOKEN }, '127.0.0.1', { dashboardSampleMs: 1000 })
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    await feed(tracker, t, auth)
+    const page = await browser.newPage()
+    const problems = pageProblems(page)
+    const requests: string[] = []
+    const dataAnswers: number[] = []
+    page.on('request', req => { requests.push(req.url()) })
+    page.on('response', res => { if (new URL(res.url()).pathname === '/dashboard/data') dataAnswers.push(res.status()) })
 
-  assert.deepEqual(problems, [])
-  assert.deepEqual(phoneProblems, [])
-})
+    await page.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
+    await page.waitForSelector('#login:not([hidden])', { timeout: 10_000 })
+    assert.deepEqual(dataAnswers, [401], 'the data was refused without the token')
+    assert.equal(await page.$eval('#figures', el => (el as HTMLElement).hidden), true)
+    const shown = await page.$$eval('[data-figure]', els => els.map(e => e.textContent).filter(s => /\d/.test(s ?? '')))
+    assert.deepEqual(shown, [], 'no figure before the token')
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-token-prompt.png') })
 
-test('with TRACKER_STATS_PUBLIC=false and a token, the dashboard shows nothing until the token is given', { skip: chromiumMissing, timeout: 60_000 }, async (t) => {
-  const tracker = await startTracker(t, { TRACKER_STATS_PUBLIC: 'false', TRACKER_ADMIN_TOKEN: TOKEN }, '127.0.0.1', { dashboardSampleMs: 1000 })
-  const auth = { authorization: `Bearer ${TOKEN}` }
-  await feed(tracker, t, auth)
-  const browser = await launchChromium()
-  t.after(async () => await browser.close())
-  const page = await browser.newPage()
-  const problems = pageProblems(page)
-  const requests: string[] = []
-  const dataAnswers: number[] = []
-  page.on('request', req => { requests.push(req.url()) })
-  page.on('response', res => { if (res.url().endsWith('/dashboard/data')) dataAnswers.push(res.status()) })
+    await page.type('#token', 'not-the-token')
+    await page.click('#login button')
+    await page.waitForSelector('#login-error:not([hidden])', { timeout: 10_000 })
+    assert.equal(await page.$eval('#figures', el => (el as HTMLElement).hidden), true, 'a wrong token shows nothing')
 
-  await page.goto(`${tracker.url}/dashboard`, { waitUntil: 'load' })
-  await page.waitForSelector('#login:not([hidden])', { timeout: 10_000 })
-  assert.deepEqual(dataAnswers, [401], 'the data was refused without the token')
-  assert.equal(await page.$eval('#figures', el => (el as HTMLElement).hidden), true)
-  const shown = await page.$$eval('[data-figure]', els => els.map(e => e.textContent).filter(s => /\d/.test(s ?? '')))
-  assert.deepEqual(shown, [], 'no figure before the token')
-  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-token-prompt.png') })
+    await page.type('#token', TOKEN)
+    await page.click('#login button')
+    await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
+    await refreshes(page, 1)
+    await compareWithStats(page, await statsOf(tracker, auth))
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('tracker-dashboard-token')), TOKEN, 'kept in session storage')
+    assert.deepEqual(requests.filter(u => u.includes(TOKEN)), [], 'the token is never in a URL')
+    assert.ok(dataAnswers.filter(s => s === 200).length >= 2, `data answers: ${dataAnswers.join(', ')}`)
 
-  await page.type('#token', 'not-the-token')
-  await page.click('#login button')
-  await page.waitForSelector('#login-error:not([hidden])', { timeout: 10_000 })
-  assert.equal(await page.$eval('#figures', el => (el as HTMLElement).hidden), true, 'a wrong token shows nothing')
+    // A reload asks no more: the tab keeps the token.
+    await page.reload({ waitUntil: 'load' })
+    await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
 
-  await page.type('#token', TOKEN)
-  await page.click('#login button')
-  await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
-  await refreshes(page, 1)
-  await compareWithStats(page, await statsOf(tracker, auth))
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('tracker-dashboard-token')), TOKEN, 'kept in session storage')
-  assert.deepEqual(requests.filter(u => u.includes(TOKEN)), [], 'the token is never in a URL')
-  assert.ok(dataAnswers.filter(s => s === 200).length >= 2)
-
-  // A reload asks no more: the tab keeps the token.
-  await page.reload({ waitUntil: 'load' })
-  await page.waitForSelector('#figures:not([hidden])', { timeout: 10_000 })
-
-  // The two refused data requests are the test's doing; nothing else may have gone wrong.
-  const unexpected = problems.filter(p => !/401/.test(p))
-  assert.deepEqual(unexpected, [])
-  assert.equal(problems.filter(p => /401/.test(p) && !/dashboard\/data|Failed to load resource/.test(p)).length, 0, problems.join('\n'))
+    // The two refused data requests are the test's doing; nothing else may have gone wrong.
+    const unexpected = problems.filter(p => !/401/.test(p))
+    assert.deepEqual(unexpected, [])
+    assert.equal(problems.filter(p => /401/.test(p) && !/dashboard\/data|Failed to load resource/.test(p)).length, 0, problems.join('\n'))
+  })
 })

@@ -31,7 +31,7 @@ interface Data {
   sampleSeconds: number
   totals: { torrents: number, peers: number, seeders: number, leechers: number }
   requests: { http: { announce: number, failure: number } }
-  history: { time: number[], values: Record<string, number[]> }
+  history: { rows: number, time: number[], values: Record<string, number[]> }
   failures: { total: number, reasons: Array<{ reason: string, count: number }> }
   top: { torrents: Array<{ infoHash: string, name: string | null, seeders: number, leechers: number }>, scanned: number, total: number }
   save: { result: string, last: unknown }
@@ -65,6 +65,9 @@ test('the page, its script, styles and uPlot are served from the repository with
     assert.equal(again.statusCode, 304, path)
     assert.equal(again.rawPayload.length, 0)
   }
+  const slash = await a.inject('/dashboard/')
+  assert.equal(slash.statusCode, 302)
+  assert.equal(slash.headers.location, '../dashboard', 'relative: the page may sit under a proxy\'s prefix')
   const uplot = readFileSync(createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'))
   assert.deepEqual((await a.inject('/dashboard/uPlot.iife.min.js')).rawPayload, uplot)
   assert.ok(total < 200 * 1024, `the page weighs ${total} bytes`)
@@ -125,6 +128,13 @@ test('the history samples the counters on a timer: rates per second by protocol,
   assert.ok(Math.abs(announced - 5) < 1.5, `the rates add up to ${announced} announces`)
   assert.equal(values.udpAnnounce.reduce((x, y) => x + y, 0), 0)
   assert.equal(values.peers[values.peers.length - 1], 5)
+  assert.equal(data.history.rows, 36_000, 'an hour of 100 ms samples')
+
+  // A page that has the rows up to a time gets the later ones only.
+  const later = (await a.inject(`/dashboard/data?since=${time[1]}`)).json<Data>().history
+  assert.deepEqual(later.time.slice(0, time.length - 2), time.slice(2))
+  assert.deepEqual(later.values.httpAnnounce.slice(0, time.length - 2), values.httpAnnounce.slice(2))
+  assert.equal((await a.inject('/dashboard/data?since=oops')).statusCode, 400)
 })
 
 test('with TRACKER_STATS_PUBLIC=false, the data wants the token (from loopback too); the page itself holds no figure', async (t) => {

@@ -16,6 +16,15 @@ test('a history returns its rows oldest first, and forgets the oldest once full'
   assert.deepEqual(h.series(), { time: [20, 25, 30], values: { a: [3, 4, 5], b: [30, 40, 50] } })
 })
 
+test('a history gives the rows after a time, for a page that has the earlier ones', () => {
+  const h = new History(['a'] as const, 3)
+  for (let i = 1; i <= 5; i++) h.push(i * 10, { a: i })
+  assert.deepEqual(h.series(30), { time: [40, 50], values: { a: [4, 5] } })
+  assert.deepEqual(h.series(35), { time: [40, 50], values: { a: [4, 5] } })
+  assert.deepEqual(h.series(0), { time: [30, 40, 50], values: { a: [3, 4, 5] } })
+  assert.deepEqual(h.series(50), { time: [], values: { a: [] } })
+})
+
 test('a history of one row keeps the latest', () => {
   const h = new History(['x'] as const, 1)
   h.push(1, { x: 1 })
