@@ -12,6 +12,7 @@ import peerStore from './plugins/peer-store.ts'
 import { serverOptions } from './plugins/http-server.ts'
 import persistence from './plugins/persistence.ts'
 import requestCounters from './plugins/request-counters.ts'
+import dashboardHistory from './plugins/dashboard-history.ts'
 import access from './plugins/access.ts'
 import sharedStore, { openRedisStore } from './plugins/shared-store.ts'
 import { ClientFilter } from './lib/access/client-filter.ts'
@@ -38,6 +39,8 @@ export interface AppOptions {
   onShutdown?: (app: FastifyInstance) => void
   /** Milliseconds the shared store's lease lasts (TRACKER_STORE=redis); tests shorten it. */
   leaseMs?: number
+  /** Milliseconds between the dashboard's samples (5 s); tests shorten it. */
+  dashboardSampleMs?: number
 }
 
 /**
@@ -124,6 +127,7 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
   await app.register(access, { store, file: settings.TRACKER_WHITELIST_FILE, users })
   // Before the tracker routes: it hooks the announce and scrape routes as they are added.
   await app.register(metrics)
+  await app.register(dashboardHistory, { sampleMs: options.dashboardSampleMs })
   // After persistence: closes first, so no UDP announce lands after the final save.
   await app.register(udp, { ids })
   await app.register(trackerRoutes)

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
+import { InstanceRegistry, type LiveInstance } from '../lib/store/redis/instances.ts'
 import { connectRedis, createRedis } from '../lib/store/redis/connect.ts'
 import { Lease } from '../lib/store/redis/lease.ts'
 import { RedisPeerStore } from '../lib/store/redis/redis-peer-store.ts'
@@ -12,6 +14,8 @@ declare module 'fastify' {
     leader: () => boolean
     /** Why the swarms cannot be reached now, or null when they can. */
     storeProblem: () => string | null
+    /** The tracker processes of the deployment heard from lately (this one alone with the memory store). */
+    liveInstances: () => Promise<LiveInstance[]>
   }
 }
 
@@ -65,9 +69,11 @@ interface Options {
  * periodic jobs, the shared UDP connection-id key, and the health of the connection.
  */
 export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseMs = 15_000 }) => {
+  const self = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() }
   if (store === null) {
     fastify.decorate('leader', () => true)
     fastify.decorate('storeProblem', () => null)
+    fastify.decorate('liveInstances', async () => [{ id: 'local', ...self, seenAt: Date.now(), leader: true }])
     return
   }
   const { redis, prefix } = store
@@ -86,6 +92,9 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
   const lease = new Lease(redis, `${prefix}leader`, leaseMs)
   fastify.decorate('leader', () => lease.held)
   fastify.decorate('storeProblem', () => redis.status === 'ready' ? null : 'the shared store (Redis) is unreachable')
+  // Live while heard from within three beats (a beat is a lease renewal): a busy moment is not a death.
+  const instances = new InstanceRegistry(redis, `${prefix}instances`, 3 * leaseMs, { id: lease.id, ...self })
+  fastify.decorate('liveInstances', async () => await instances.live())
 
   const syncUdp = async (): Promise<void> => {
     if (staticUdpSecret) return
@@ -95,12 +104,15 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
   await lease.refresh()
   await syncUdp()
   if (lease.held) log.info('this process runs the periodic jobs (sweeps, exports)')
+  await instances.heartbeat(lease.held).catch(() => {})
 
   const leaseTimer = setInterval(() => {
     const was = lease.held
     void lease.refresh().then(held => {
       if (held !== was) log.info(held ? 'took over the periodic jobs' : 'no longer runs the periodic jobs')
-    })
+      // The dashboard's list of live processes; a missed beat only shows this one as gone a while.
+      return instances.heartbeat(held)
+    }).catch(() => {})
   }, Math.max(100, Math.floor(leaseMs / 3))).unref()
   const udpTimer = setInterval(() => { syncUdp().catch(() => {}) }, 30_000).unref()
 
@@ -108,6 +120,7 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
     clearInterval(leaseTimer)
     clearInterval(udpTimer)
     await lease.release().catch(() => {})
+    await instances.leave().catch(() => {})
     await redis.quit().catch(() => { redis.disconnect() })
   })
 }, { name: 'shared-store' })

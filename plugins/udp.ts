@@ -48,6 +48,7 @@ export default fp<{ ids: ConnectionIds }>(async (fastify, { ids }) => {
     scrapeMax: config.TRACKER_SCRAPE_MAX,
     counters: fastify.requestCounts.udp,
     onError: err => log.error({ err }, 'UDP request failed'),
+    reasons: fastify.failureReasons,
     extraCounts: fastify.webSocketCounts
   })
 

@@ -83,6 +83,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
 
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000))
   const log = fastify.log.child({ plugin: 'websocket' })
+  const counts = fastify.requestCounts.ws
   const limits = { maxOffers: WS_MAX_OFFERS, maxScrape: config.TRACKER_SCRAPE_MAX }
   // Browsers re-announce to send fresh offers; bittorrent-tracker asks for a fifth of its HTTP interval.
   const interval = Math.ceil(config.TRACKER_ANNOUNCE_INTERVAL / 5)
@@ -140,24 +141,25 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     if (isBinary) return ws.close(1003, 'binary frames are not supported: send JSON text')
     const verdict = conn.take(Date.now())
     if (verdict === 'close') return ws.close(1008, 'too many messages')
-    if (verdict === 'refuse') return send(ws, failureFrame('announce', `too many messages: at most ${config.TRACKER_WS_MESSAGES_PER_SECOND} per second`))
+    if (verdict === 'refuse') return fail(ws, 'announce', `too many messages: at most ${config.TRACKER_WS_MESSAGES_PER_SECOND} per second`)
     let request
     try {
       request = parseMessage(rawText(data), limits)
       if (request.action === 'announce') return onAnnounce(ws, conn, request)
     } catch (err) {
-      if (err instanceof WsClientError) return send(ws, failureFrame(err.action, err.message, err.infoHash))
+      if (err instanceof WsClientError) return fail(ws, err.action, err.message, err.infoHash)
       // Ours, not the client's: logged, and the client gets a generic failure, never a crash.
       log.error({ err, address: conn.address }, 'WebSocket message failed')
-      return send(ws, failureFrame('announce', 'internal tracker error'))
+      return fail(ws, 'announce', 'internal tracker error')
     }
     onScrape(ws, request).catch((err: unknown) => {
       log.error({ err, address: conn.address }, 'WebSocket scrape failed')
-      send(ws, failureFrame('scrape', 'internal tracker error'))
+      fail(ws, 'scrape', 'internal tracker error')
     })
   }
 
   function onAnnounce (ws: WebSocket, conn: Connection, request: WsAnnounce): void {
+    counts.announce++
     const { infoHash, peerId } = request
     const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
     const outcome = registry.announce(ws, request, clock(), directory === undefined ? want : 0)
@@ -169,7 +171,7 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     if (directory !== undefined) {
       onSharedAnnounce(ws, request, want, directory, counted).catch((err: unknown) => {
         if (!(err instanceof ClientError)) log.error({ err }, 'WebSocket announce failed')
-        send(ws, failureFrame('announce', err instanceof ClientError ? err.message : 'tracker storage unavailable, try again later', infoHash))
+        fail(ws, 'announce', err instanceof ClientError ? err.message : 'tracker storage unavailable, try again later', infoHash)
       })
       return
     }
@@ -214,14 +216,15 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   }
 
   async function onScrape (ws: WebSocket, request: WsScrape): Promise<void> {
+    counts.scrape++
     let hashes = request.infoHashes
     if (hashes.length === 0) {
-      if (!config.TRACKER_FULL_SCRAPE) return send(ws, failureFrame('scrape', 'full scrape is disabled: give at least one info_hash'))
+      if (!config.TRACKER_FULL_SCRAPE) return fail(ws, 'scrape', 'full scrape is disabled: give at least one info_hash')
       hashes = registry.infoHashes().slice(0, config.TRACKER_SCRAPE_MAX)
     }
-    const [stored, counts] = await Promise.all([fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1'))), countsOf(hashes)])
+    const [stored, browsers] = await Promise.all([fastify.peers.scrape(hashes.map(h => Buffer.from(h, 'latin1'))), countsOf(hashes)])
     send(ws, scrapeReply(hashes.map((infoHash, i) => {
-      const ws = counts[i]
+      const ws = browsers[i]
       return { infoHash, complete: stored[i].complete + ws.complete, incomplete: stored[i].incomplete + ws.incomplete, downloaded: stored[i].downloaded }
     }), config.TRACKER_MIN_INTERVAL))
   }
@@ -271,11 +274,18 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     wss.close()
   })
 
+  /** A failure frame, counted with its reason (/stats, the dashboard). */
+  function fail (ws: WebSocket, action: 'announce' | 'scrape', reason: string, infoHash?: string): void {
+    counts.failure++
+    fastify.failureReasons.count(reason)
+    send(ws, failureFrame(action, reason, infoHash))
+  }
+
   function send (ws: WebSocket, frame: string): void {
     if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED) return
     ws.send(frame)
   }
-}, { name: 'websocket', dependencies: ['config', 'client-address', 'peer-store'] })
+}, { name: 'websocket', dependencies: ['config', 'client-address', 'peer-store', 'request-counters'] })
 
 function destroySocket (this: Duplex): void {
   this.destroy()

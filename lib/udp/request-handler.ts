@@ -34,6 +34,8 @@ export interface UdpHandlerOptions {
   counters: UdpCounters
   /** Told about failures that are ours, not the client's. */
   onError: (err: unknown) => void
+  /** Counts refusals by the reason sent (the dashboard's table); failures only, never a served request. */
+  reasons?: { count: (reason: string) => void }
   /** Peers of a torrent that the store does not hold (WebSocket peers), added to scrapes. */
   extraCounts?: ExtraCounts
 }
@@ -87,6 +89,7 @@ export class UdpRequestHandler {
     if (!this.o.ids.verify(packet, 0, source, port)) {
       if (action === ACTION_ANNOUNCE) c.announceFailure++
       else c.scrapeFailure++
+      this.o.reasons?.count('bad connection id')
       const reply = writeError(tx, 'bad connection id')
       if (reply.length > packet.length) return null
       c.error++
@@ -119,8 +122,10 @@ export class UdpRequestHandler {
     c.error++
     if (err instanceof ClientError) {
       if (err instanceof MalformedPacketError) c.malformed++
+      this.o.reasons?.count(err.message)
       return writeError(tx, err.message)
     }
+    this.o.reasons?.count('internal error')
     this.o.onError(err)
     return writeError(tx, 'internal error')
   }

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type {} from '@fastify/sensible'
 import { isLoopback } from '../../lib/bittorrent/ip-address.ts'
 import addTorrentInfo from './add-torrent-info.ts'
+import dashboard from './dashboard.ts'
 import health from './health.ts'
 import metrics from './metrics.ts'
 import removeTorrent from './remove-torrent.ts'
@@ -16,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** true: readable by anyone while TRACKER_STATS_PUBLIC is on; 'always': whatever it says. */
     public?: boolean | 'always'
+    /** Not logged at info: the dashboard polls every few seconds. */
+    quietLog?: boolean
   }
 }
 
@@ -49,6 +52,7 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
   })
 
   fastify.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.config.quietLog === true && reply.statusCode < 400) return
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'admin request')
   })
 
@@ -67,6 +71,7 @@ export default async function adminRoutes (fastify: FastifyInstance, opts: { onS
   await fastify.register(stats)
   await fastify.register(metrics)
   await fastify.register(health)
+  await fastify.register(dashboard)
   await fastify.register(saveState)
   await fastify.register(shutdown, { onShutdown: opts.onShutdown })
 }

@@ -16,6 +16,7 @@ export default async function trackerRoutes (fastify: FastifyInstance): Promise<
 
   fastify.setErrorHandler((err, request, reply) => {
     fastify.requestCounts.http.failure++
+    fastify.failureReasons.count(err instanceof ClientError ? err.message : 'internal tracker error')
     if (err instanceof ClientError) {
       request.log.debug({ reqId: request.id, reason: err.message }, 'announce refused')
       return reply.code(200).type('text/plain').send(writeFailure(err.message))

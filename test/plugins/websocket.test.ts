@@ -351,3 +351,16 @@ test('a browser\'s finished download is counted once, in scrapes of every protoc
   const saved = JSON.parse(readFileSync(tracker.dataFile, 'utf8')) as { torrents: Record<string, { stats: { completed: number } }> }
   assert.equal(saved.torrents[raw.toString('hex')].stats.completed, 2)
 })
+
+test('WebSocket announces, scrapes and refusals are counted, refusals by their reason', async (t) => {
+  const tracker = await startTracker(t)
+  const a = await client(t, tracker)
+  const hash = newHash()
+  await announce(a, hash, binaryId('a'))
+  await counts(a, hash)
+  a.send({ action: 'announce', info_hash: 'short', peer_id: binaryId('a'), offers: [] })
+  assert.ok('failure reason' in await a.next())
+  const stats = JSON.parse((await get(tracker.url, '/stats')).body.toString()) as { requests: { ws: unknown } }
+  assert.deepEqual(stats.requests.ws, { announce: 1, scrape: 1, failure: 1 })
+  assert.equal(tracker.app.failureReasons.total, 1)
+})

@@ -20,7 +20,8 @@ const routes: Array<{ method: string, path: string }> = [
   { method: 'POST', path: '/save_state' },
   { method: 'POST', path: '/shutdown' },
   { method: 'GET', path: '/stats' },
-  { method: 'GET', path: '/metrics' }
+  { method: 'GET', path: '/metrics' },
+  { method: 'GET', path: '/dashboard/data' }
 ]
 
 /** The request as a real socket sends it, or through inject when it must come from elsewhere. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ConnectionIds } from '../../../lib/udp/connection-id.ts'
 import type { AnnounceRequest, AnnounceResult, PeerStore, ScrapeEntry } from '../../../lib/store/peer-store.ts'
+import { FailureReasons } from '../../../lib/dashboard/failure-reasons.ts'
 import { UdpRequestHandler, type UdpCounters } from '../../../lib/udp/request-handler.ts'
 import { announcePacket, connectPacket, scrapePacket } from '../../helpers/udp.ts'
 
@@ -162,4 +163,30 @@ test('scrape answers each hash in order, capped at the smaller of the setting an
   assert.deepEqual(scrapes[0], hashes)
   const tooMany = await handler.handle(scrapePacket(id, 3, [...hashes, infoHash]), '127.0.0.1', 5000)
   assert.match(tooMany?.subarray(8).toString() ?? '', /at most 64/)
+})
+
+test('refusals are counted by the reason sent, failures of ours as an internal error', async () => {
+  for (const fail of [false, true]) {
+    const reasons = new FailureReasons()
+    const spy = spyStore(fail)
+    const handler = new UdpRequestHandler({
+      store: spy.store,
+      ids: new ConnectionIds(),
+      limits: { numwantDefault: 50, numwantMax: 200, allowIpParam: false },
+      interval: 900,
+      scrapeMax: 64,
+      counters: { connect: 0, announce: 0, scrape: 0, announceFailure: 0, scrapeFailure: 0, error: 0, malformed: 0 },
+      onError: () => {},
+      reasons
+    })
+    await handler.handle(announcePacket({ connectionId: Buffer.alloc(8, 7), infoHash, peerId, port: 6881 }), '127.0.0.1', 5000)
+    const id = await connectionId(handler, '127.0.0.1', 5000)
+    await handler.handle(announcePacket({ connectionId: id, infoHash, peerId, port: 0 }), '127.0.0.1', 5000)
+    await handler.handle(announcePacket({ connectionId: id, infoHash, peerId, port: 6881 }), '127.0.0.1', 5000)
+    assert.deepEqual(reasons.top(5), [
+      { reason: 'bad connection id', count: 1 },
+      ...(fail ? [{ reason: 'internal error', count: 1 }] : []),
+      { reason: 'port must be between 1 and 65535', count: 1 }
+    ], fail ? 'with a failing store' : 'with a working store')
+  }
 })
