@@ -1,4 +1,4 @@
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
-import { peerStoreSnapshotContract } from './peer-store-contract.ts'
+import { peerStoreRecordsContract } from './peer-store-contract.ts'
 
-peerStoreSnapshotContract('MemoryPeerStore', () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 }), () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95, registeredOnly: true }))
+peerStoreRecordsContract('MemoryPeerStore', () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 }), () => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95, registeredOnly: true }))

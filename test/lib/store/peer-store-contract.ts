@@ -206,10 +206,10 @@ export function peerStoreContract (name: string, create: () => PeerStore, regist
 }
 
 /**
- * The contract's part on what a snapshot holds and what a restore registers: run beside
- * peerStoreContract by every implementation.
+ * The contract's part on what a store keeps of each peer and torrent (snapshots, summaries, what
+ * a restore registers): run beside peerStoreContract by every implementation.
  */
-export function peerStoreSnapshotContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
+export function peerStoreRecordsContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
   const hash = Buffer.alloc(20, 7)
   const req = requests(hash)
 
@@ -233,8 +233,18 @@ export function peerStoreSnapshotContract (name: string, create: () => PeerStore
     const store = registeredOnly()
     const other = Buffer.alloc(20, 8)
     await store.restore({ infoHash: hash.toString('hex'), info: null, completed: 0, peers: [], aliases: [] })
-    await assert.rejects(async () => await store.announce(req(1, 5)), { message: UNREGISTERED })
+    // The text is the failure reason clients are sent.
+    await assert.rejects(async () => await store.announce(req(1, 5)), { message: 'unregistered torrent' })
     await store.restore({ infoHash: other.toString('hex'), info: {}, completed: 0, peers: [], aliases: [] })
     assert.equal((await store.announce(req(2, 5, EVENT_NONE, { infoHash: other }))).incomplete, 1)
+  })
+
+  test(`${name}: a torrent's summary sums the transfer counters of the peers it has now, not of those gone`, async () => {
+    const store = create()
+    const peers = [1, 2, 3].map(n => req(n, 5, EVENT_NONE, { uploaded: 100 * n, downloaded: n }))
+    for (const peer of peers) await store.announce(peer)
+    await store.announce({ ...peers[0], event: EVENT_STOPPED })
+    const [summary] = (await store.list({ limit: 1, offset: 0 })).torrents
+    assert.deepEqual([summary.uploaded, summary.downloaded_bytes, summary.incomplete], [500, 5, 2])
   })
 }
