@@ -247,4 +247,14 @@ export function peerStoreRecordsContract (name: string, create: () => PeerStore,
     const [summary] = (await store.list({ limit: 1, offset: 0 })).torrents
     assert.deepEqual([summary.uploaded, summary.downloaded_bytes, summary.incomplete], [500, 5, 2])
   })
+
+  test(`${name}: a leecher announcing again with data left is no download; once nothing is left it is one`, async () => {
+    const store = create()
+    const leecher = req(1, 5)
+    await store.announce(leecher)
+    assert.equal((await store.announce(leecher)).downloaded, 0)
+    assert.equal((await store.totals()).completed, 0)
+    assert.equal((await store.announce({ ...leecher, left: 0 })).downloaded, 1)
+    assert.equal((await store.totals()).completed, 1)
+  })
 }
