@@ -219,6 +219,7 @@ export class MemoryPeerStore implements PeerStore {
     this.applyDelta()
     this.sums.completed -= this.swarms.completed[t]
     this.info.delete(t)
+    // Stryker disable next-line ArrayDeclaration: deleting a name that is no alias (they are hex) changes nothing
     for (const alias of this.aliasesOf.get(t) ?? []) this.aliases.delete(alias)
     this.aliasesOf.delete(t)
     this.delete(t)
@@ -276,6 +277,7 @@ export class MemoryPeerStore implements PeerStore {
     const t = this.aliases.get(hex)
     if (t === undefined) return
     this.aliases.delete(hex)
+    // Stryker disable next-line ArrayDeclaration: never used: a hash in `aliases` always has its torrent's list in `aliasesOf`
     const rest = (this.aliasesOf.get(t) ?? []).filter(a => a !== hex)
     if (rest.length === 0) this.aliasesOf.delete(t)
     else this.aliasesOf.set(t, rest)

@@ -17,14 +17,10 @@ export async function collect (store: PeerStore): Promise<unknown[]> {
   return out.sort((a, b) => (a as TorrentSnapshot).infoHash.localeCompare((b as TorrentSnapshot).infoHash))
 }
 
-/**
- * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
- * (the in-memory store now, a shared store later) so that front ends can rely on it.
- */
-export function peerStoreContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
-  const hash = Buffer.alloc(20, 7)
+/** Announces to `hash` from port `port` of 10.0.0.1, each with a peer id of its own. */
+function requests (hash: Buffer): (port: number, left: number, event?: AnnounceEvent, extra?: Partial<AnnounceRequest>) => AnnounceRequest {
   let next = 1
-  const req = (port: number, left: number, event: AnnounceEvent = EVENT_NONE, extra: Partial<AnnounceRequest> = {}): AnnounceRequest => ({
+  return (port, left, event = EVENT_NONE, extra = {}) => ({
     infoHash: hash,
     peerId: Buffer.alloc(20, next++),
     endpoint: Buffer.from([10, 0, 0, 1, port >> 8, port & 255]),
@@ -38,6 +34,15 @@ export function peerStoreContract (name: string, create: () => PeerStore, regist
     wantOtherFamily: true,
     ...extra
   })
+}
+
+/**
+ * What every PeerStore must do, whatever keeps the swarms: run it against each implementation
+ * (the in-memory store now, a shared store later) so that front ends can rely on it.
+ */
+export function peerStoreContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
+  const hash = Buffer.alloc(20, 7)
+  const req = requests(hash)
 
   test(`${name}: a reply never contains the announcer and counts seeders and leechers`, async () => {
     const store = create()
@@ -222,5 +227,59 @@ export function peerStoreContract (name: string, create: () => PeerStore, regist
     assert.deepEqual(t.aliases, [alias], 'an alias that is the torrent itself is left out')
     // The alias is served by the torrent's swarm.
     assert.deepEqual(await store.scrape([Buffer.from(alias, 'hex')]), await store.scrape([hash]))
+  })
+}
+
+/**
+ * The contract's part on what a store keeps of each peer and torrent (snapshots, summaries, what
+ * a restore registers): run beside peerStoreContract by every implementation.
+ */
+export function peerStoreRecordsContract (name: string, create: () => PeerStore, registeredOnly: () => PeerStore): void {
+  const hash = Buffer.alloc(20, 7)
+  const req = requests(hash)
+
+  test(`${name}: a snapshot gives each peer as it last announced, and a torrent without metadata or aliases as null and none`, async () => {
+    const store = create()
+    const before = Math.floor(Date.now() / 1000)
+    const peer = req(1, 7, EVENT_NONE, { key: 42, uploaded: 5, downloaded: 6 })
+    await store.announce(peer)
+    const after = Math.floor(Date.now() / 1000)
+    const torrents: TorrentSnapshot[] = []
+    for await (const t of store.snapshot()) torrents.push({ ...t, peers: [...t.peers].map(p => ({ ...p, peerId: Buffer.from(p.peerId), endpoint: Buffer.from(p.endpoint) })) })
+    assert.equal(torrents.length, 1)
+    const [{ peers, ...torrent }] = torrents
+    assert.deepEqual(torrent, { infoHash: hash.toString('hex'), info: null, completed: 0, aliases: [] })
+    const [{ seen, ...kept }] = [...peers]
+    assert.deepEqual(kept, { peerId: peer.peerId, endpoint: peer.endpoint, uploaded: 5, downloaded: 6, left: 7, key: 42, counted: false })
+    assert.ok(seen >= before && seen <= after, `seen ${seen}, announced between ${before} and ${after}`)
+  })
+
+  test(`${name}, registered torrents only: a restored torrent is registered if it comes with metadata, even empty, and only then`, async () => {
+    const store = registeredOnly()
+    const other = Buffer.alloc(20, 8)
+    await store.restore({ infoHash: hash.toString('hex'), info: null, completed: 0, peers: [], aliases: [] })
+    // The text is the failure reason clients are sent.
+    await assert.rejects(async () => await store.announce(req(1, 5)), { message: 'unregistered torrent' })
+    await store.restore({ infoHash: other.toString('hex'), info: {}, completed: 0, peers: [], aliases: [] })
+    assert.equal((await store.announce(req(2, 5, EVENT_NONE, { infoHash: other }))).incomplete, 1)
+  })
+
+  test(`${name}: a torrent's summary sums the transfer counters of the peers it has now, not of those gone`, async () => {
+    const store = create()
+    const peers = [1, 2, 3].map(n => req(n, 5, EVENT_NONE, { uploaded: 100 * n, downloaded: n }))
+    for (const peer of peers) await store.announce(peer)
+    await store.announce({ ...peers[0], event: EVENT_STOPPED })
+    const [summary] = (await store.list({ limit: 1, offset: 0 })).torrents
+    assert.deepEqual([summary.uploaded, summary.downloaded_bytes, summary.incomplete], [500, 5, 2])
+  })
+
+  test(`${name}: a leecher announcing again with data left is no download; once nothing is left it is one`, async () => {
+    const store = create()
+    const leecher = req(1, 5)
+    await store.announce(leecher)
+    assert.equal((await store.announce(leecher)).downloaded, 0)
+    assert.equal((await store.totals()).completed, 0)
+    assert.equal((await store.announce({ ...leecher, left: 0 })).downloaded, 1)
+    assert.equal((await store.totals()).completed, 1)
   })
 }

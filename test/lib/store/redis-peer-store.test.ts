@@ -5,7 +5,7 @@ import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis-peer-store.ts'
 import { TEST_TIMEOUT, redisMissing, startRedis, startRedisCluster } from '../../helpers/redis.ts'
 import { EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
-import { peerStoreContract } from './peer-store-contract.ts'
+import { peerStoreContract, peerStoreRecordsContract } from './peer-store-contract.ts'
 
 const clients: RedisClient[] = []
 async function client (url: string): Promise<RedisClient> {
@@ -24,6 +24,7 @@ describe('RedisPeerStore on one redis-server', { skip: redisMissing }, async () 
   const redis = await client(server.url)
   after(async () => { redis.disconnect(); await server.stop() })
   peerStoreContract('RedisPeerStore', storeOn(redis), storeOn(redis, true))
+  peerStoreRecordsContract('RedisPeerStore', storeOn(redis), storeOn(redis, true))
 })
 
 describe('two RedisPeerStores on one prefix (two tracker processes)', { skip: redisMissing }, async () => {
@@ -78,4 +79,5 @@ describe('RedisPeerStore on a 3-master Redis Cluster', { skip: redisMissing }, a
   const redis = await client(cluster.url)
   after(async () => { redis.disconnect(); await cluster.stop() })
   peerStoreContract('RedisPeerStore (cluster)', storeOn(redis), storeOn(redis, true))
+  peerStoreRecordsContract('RedisPeerStore (cluster)', storeOn(redis), storeOn(redis, true))
 })
