@@ -270,3 +270,11 @@ test('similarity is off for thresholds outside (0, 1]; 1 asks for all 15 positio
   same[15] = 0xee
   assert.equal(store.announce(req(0, v4(2), { infoHash: same })).incomplete, 2)
 })
+
+test('every new peer\'s first `completed` counts, whatever bytes the swarm\'s other peers hold', () => {
+  const { store } = setup(1800, 0)
+  // Endpoints whose every byte is odd: a record read from the wrong place would look counted.
+  const odd = (n: number): Buffer => Buffer.from([11, 13, 2 * (n >> 7) + 1, 2 * (n & 127) + 1, 0x1b, 0xe1])
+  for (let n = 0; n < 200; n++) store.announce(req(1, odd(n), { event: EVENT_COMPLETED, left: 0 }))
+  assert.deepEqual(store.scrape([Buffer.alloc(20, 1)]), [{ complete: 200, incomplete: 0, downloaded: 200 }])
+})
