@@ -41,11 +41,12 @@ class Connection extends MessageRate {
   /** Answered the last ping (or sent something) since. */
   alive = true
   /**
-   * The peers this connection announced, by info hash + peer id, made on the first announce:
-   * bittorrent-tracker's Client shares one socket between all its torrents and clients in a
-   * page (even on one torrent).
+   * The peers this connection announced, as info hash, peer id, info hash, peer id...: made on
+   * the first announce, and holding the strings the registry keeps anyway. bittorrent-tracker's
+   * Client shares one socket between all its torrents and clients in a page (even on one
+   * torrent), but most connections announce one peer: a flat array costs a fraction of a Map.
    */
-  joined: Map<string, { infoHash: string, peerId: string }> | null = null
+  joined: string[] | null = null
 
   constructor (readonly address: string, perSecond: number) { super(perSecond) }
 }
@@ -123,7 +124,10 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
   function onClose (this: WebSocket): void {
     const conn = connections.get(this)
     if (conn === undefined) return
-    for (const { infoHash, peerId } of conn.joined?.values() ?? []) {
+    const joined = conn.joined ?? []
+    for (let i = 0; i < joined.length; i += 2) {
+      const infoHash = joined[i]
+      const peerId = joined[i + 1]
       // A browser that reconnected (to this process) keeps its place in the directory.
       if (registry.leave(infoHash, peerId, this) && directory !== undefined) {
         directory.leave(infoHash, peerId).catch((err: unknown) => log.debug({ err }, 'WebSocket peer not removed from the shared store'))
@@ -163,10 +167,15 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     const { infoHash, peerId } = request
     const want = Math.min(request.offers.length, config.TRACKER_NUMWANT_MAX)
     const outcome = registry.announce(ws, request, clock(), directory === undefined ? want : 0)
-    const key = infoHash + peerId
-    if (request.event === 'stopped') conn.joined?.delete(key)
-    else if (conn.joined === null) conn.joined = new Map([[key, { infoHash, peerId }]])
-    else if (!conn.joined.has(key)) conn.joined.set(key, { infoHash, peerId })
+    const joined = conn.joined
+    if (joined === null) {
+      if (request.event !== 'stopped') conn.joined = [infoHash, peerId]
+    } else {
+      const at = pairIndex(joined, infoHash, peerId)
+      if (request.event === 'stopped') {
+        if (at !== -1) joined.splice(at, 2)
+      } else if (at === -1) joined.push(infoHash, peerId)
+    }
     const counted = outcome.completed ? countCompletion(infoHash) : undefined
     if (directory !== undefined) {
       onSharedAnnounce(ws, request, want, directory, counted).catch((err: unknown) => {
@@ -286,6 +295,12 @@ export default fp<WebSocketOptions>(async (fastify, options) => {
     ws.send(frame)
   }
 }, { name: 'websocket', dependencies: ['config', 'client-address', 'peer-store', 'request-counters'] })
+
+/** Where the pair (a, b) starts in a flat array of pairs; -1 if it is not there. */
+function pairIndex (pairs: string[], a: string, b: string): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === a && pairs[i + 1] === b) return i
+  return -1
+}
 
 function destroySocket (this: Duplex): void {
   this.destroy()
