@@ -1,3 +1,5 @@
+import type { WsLoadResult } from './ws-load.ts'
+
 export interface Sample {
   scenario: string
   subject: string
@@ -120,20 +122,8 @@ export interface SimilarityRow {
 /** What bench/ws.ts prints: per subject, the median of the rounds (min–max of the rate). */
 export interface WsResults {
   settings: { connections: number, torrents: number, perConnection: number, offers: number, window: number, idle: number, rounds: number, seconds: number, pinned: boolean }
-  load: Record<string, {
-    announcesPerSecond: number
-    min: number
-    max: number
-    offersPerSecond: number
-    /** The subject's CPU per announce, µs, and the kernel's part of it. */
-    subjectUs: number
-    subjectSystemUs: number
-    /** CPU seconds per second of the subject and of the load generator: which one ran out of core. */
-    subjectBusy: number
-    generatorBusy: number
-    /** The generator's CPU per announce, µs. */
-    generatorUs: number
-  }>
+  /** Per subject: a run's figures (the medians of the rounds), and the min–max of its rate. */
+  load: Record<string, Omit<WsLoadResult, 'counts'> & { min: number, max: number }>
   /** ours ÷ bittorrent-tracker, announces/s. */
   ratio: number
   memory: Record<string, {
