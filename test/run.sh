@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# The one test command (npm test, .ci/run): lint, type-check, then every test file by name,
+# The one test command (npm test, .ci/run): lint, type-check and every test file by name,
 # because `tsx --test` given a folder silently runs nothing on Node 20.
+#
+# Starting a Node process that loads tsx and the tracker costs 1 to 3 s of CPU, as much as most
+# test files spend testing, on a 2-core machine. So the files that test in-process are imported
+# by a few shard processes, and only the files that drive child processes, clients and browsers
+# (bin/, deploy/, e2e/, perf/) get a process each. Lint and type-check run beside the tests, and
+# fill the cores while the end-to-end tests wait on their clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npx eslint .
-npx tsc --noEmit
+SHARDS=4
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+(npx eslint . > "$work/eslint.log" 2>&1; echo $? > "$work/eslint.status") &
+(npx tsc --noEmit > "$work/tsc.log" 2>&1; echo $? > "$work/tsc.status") &
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ "${#files[@]}" -eq 0 ]; then
@@ -13,18 +24,57 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 
-tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
+# End-to-end files first: they are the longest, though mostly waiting on their clients.
+e2e=()
+processes=()
+shared=()
+for f in "${files[@]}"; do
+  case "$f" in
+    test/e2e/*) e2e+=("$f") ;;
+    test/bin/* | test/deploy/* | test/perf/*) processes+=("$f") ;;
+    *) shared+=("$f") ;;
+  esac
+done
+own=("${e2e[@]}" "${processes[@]}")
+
+# Round-robin, so each shard gets a share of every folder's slow and quick files.
+shards=()
+for ((i = 0; i < SHARDS && i < ${#shared[@]}; i++)); do
+  shard="$work/shard-$((i + 1)).test.mjs"
+  : > "$shard"
+  for ((j = i; j < ${#shared[@]}; j += SHARDS)); do
+    printf "await import(%s)\n" "'$PWD/${shared[j]}'" >> "$shard"
+  done
+  shards+=("$shard")
+done
+
+# A shard beside each waiting end-to-end file keeps both cores busy from the start.
+order=()
+for ((i = 0; i < ${#own[@]} || i < ${#shards[@]}; i++)); do
+  if [ "$i" -lt "${#own[@]}" ]; then order+=("${own[i]}"); fi
+  if [ "$i" -lt "${#shards[@]}" ]; then order+=("${shards[i]}"); fi
+done
+
+tap="$work/tap"
 set +e
 node --import tsx --test --test-concurrency=3 \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}"
+  --test-reporter=tap --test-reporter-destination="$tap" "${order[@]}"
 status=$?
 set -e
+wait
+
+for check in eslint tsc; do
+  if [ "$(cat "$work/$check.status")" != 0 ]; then
+    cat "$work/$check.log"
+    echo "$check failed" >&2
+    status=1
+  fi
+done
 
 count() { awk -v k="# $1" '$1 " " $2 == k { print $3 }' "$tap" | tail -n 1; }
 tests=$(count tests); pass=$(count pass); fail=$(count fail)
-echo "${pass:-0} passed, ${fail:-0} failed"
+echo "${pass:-0} passed, ${fail:-0} failed, in ${#own[@]} files with a process each and ${#shared[@]} files in ${#shards[@]} shards"
 if [ "${tests:-0}" -eq 0 ]; then
   echo "the test runner ran no test" >&2
   exit 1

@@ -1,12 +1,8 @@
-import { test } from 'node:test'
-import { noTransferWithoutTracker, transferThroughTracker } from '../helpers/e2e-transfer.ts'
+import { transferAndControl } from '../helpers/e2e-transfer.ts'
 
 // aria2 sends udp:// announces through its DHT socket: DHT is on, with an empty routing table,
 // and the negative control shows that DHT alone does not bring the two together.
-test('aria2 seeder and leecher exchange a file through a udp:// tracker', { timeout: 90_000 }, async (t) => {
-  await transferThroughTracker(t, 'udp')
-})
-
-test('negative control: with the udp:// tracker stopped, the leecher does not get the file', { timeout: 90_000 }, async (t) => {
-  await noTransferWithoutTracker(t, 'udp')
+transferAndControl('udp', {
+  transfer: 'aria2 seeder and leecher exchange a file through a udp:// tracker',
+  control: 'negative control: with the udp:// tracker stopped, the leecher does not get the file'
 })

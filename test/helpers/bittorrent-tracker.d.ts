@@ -20,6 +20,8 @@ declare module 'bittorrent-tracker' {
     getAnnounceOpts?: () => AnnounceOptions
     /** A WebRTC implementation; without one the Client skips ws:// trackers in Node. */
     wrtc?: object
+    /** The RTCPeerConnection configuration of its peers (ICE servers). */
+    rtcConfig?: { iceServers: object[] }
   }
 
   export interface UpdateEvent {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { makeFixture, sha256File, startAria2, type TorrentFixture } from './aria2.ts'
 import { freePort } from './free-port.ts'
@@ -76,22 +76,43 @@ export async function transferThroughTracker (t: TestContext, transport: Transpo
 }
 
 /**
- * The same two clients with the tracker stopped: the leecher must not get the file, though both
- * clients run well past the time a transfer takes with the tracker.
+ * The same two clients with the tracker stopped, started beside a transfer through a running
+ * tracker: the leecher must not get the file, though both clients run three times as long as
+ * that transfer took (at least 5 s), so the control holds on a slow machine as on a fast one.
  */
-export async function noTransferWithoutTracker (t: TestContext, transport: Transport, waitMs = 15_000): Promise<void> {
+export async function noTransferWithoutTracker (t: TestContext, transport: Transport, transfer: Promise<number | null>): Promise<void> {
   const { tracker, announceUrl } = await startTrackerFor(t, transport)
   tracker.child.kill('SIGTERM')
   assert.equal(await tracker.exited, 0)
   const fixture = await makeFixture(t, announceUrl)
   const dht = transport === 'udp'
   const seeder = await startAria2(t, fixture, 'seeder', { dht })
+  const started = performance.now()
   const leecher = await startAria2(t, fixture, 'leecher', { dht })
-  await sleep(waitMs)
+  const seconds = await transfer
+  assert.ok(seconds !== null, 'the transfer through a running tracker failed, so this control proves nothing')
+  const waitMs = Math.max(5_000, 3_000 * seconds)
+  await sleep(waitMs - (performance.now() - started))
   assert.ok(seeder.running(), `the seeder kept running:\n${seeder.output()}`)
   assert.ok(leecher.running(), `the leecher kept running:\n${leecher.output()}`)
   assert.notEqual(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256, 'no complete copy without the tracker')
-  t.diagnostic(`${transport}, tracker stopped: no transfer in ${waitMs / 1000} s`)
+  t.diagnostic(`${transport}, tracker stopped: no transfer in ${(waitMs / 1000).toFixed(1)} s, 3 times the transfer with it`)
+}
+
+/** The transfer and its negative control, run side by side in one file. */
+export function transferAndControl (transport: Transport, tests: { transfer: string, control: string }): void {
+  describe(`aria2 over ${transport}://`, { concurrency: true }, () => {
+    let transferred: (seconds: Promise<number | null>) => void = () => {}
+    const transfer = new Promise<number | null>(resolve => { transferred = resolve })
+    test(tests.transfer, { timeout: 90_000 }, async (t) => {
+      const seconds = transferThroughTracker(t, transport)
+      transferred(seconds.catch(() => null))
+      await seconds
+    })
+    test(tests.control, { timeout: 90_000 }, async (t) => {
+      await noTransferWithoutTracker(t, transport, transfer)
+    })
+  })
 }
 
 function report (t: TestContext, transport: Transport, fixture: TorrentFixture, seconds: number): void {

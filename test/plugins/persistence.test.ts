@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -157,24 +157,26 @@ test('/save_state writes the file now and answers what it wrote; the periodic sa
 test('kill -9 during saves never leaves an unreadable state file', async (t) => {
   const dir = tempDir()
   const file = join(dir, 'state.json')
-  // A state large enough that a save takes a while, so the kill lands inside one.
   const now = Math.floor(Date.now() / 1000)
   const torrents: Record<string, object> = {}
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 500; i++) {
     const peers = []
-    for (let p = 0; p < 50; p++) peers.push({ peer_id: id('k').toString('hex'), ip: `10.0.${p}.${i % 250}`, port: 1000 + p, uploaded: 0, downloaded: 0, left: p, last_seen: now })
+    for (let p = 0; p < 40; p++) peers.push({ peer_id: id('k').toString('hex'), ip: `10.0.${p}.${i % 250}`, port: 1000 + p, uploaded: 0, downloaded: 0, left: p, last_seen: now })
     torrents[i.toString(16).padStart(40, '0')] = { info: {}, peers_info: peers, stats: { completed: i } }
   }
   writeFileSync(file, JSON.stringify({ version: 1, torrents }))
-  for (let round = 0; round < 4; round++) {
+  for (let round = 0; round < 2; round++) {
     const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+    // The kill lands the moment a save touches the folder (its temporary file): inside the save.
+    const temp = `.state.json.${tracker.child.pid}.tmp`
+    const watcher = watch(dir, (_, name) => { if (name === temp || name === 'state.json') tracker.child.kill('SIGKILL') })
     const saves = Array.from({ length: 3 }, async () => await get(tracker.url, '/save_state').catch(() => null))
-    await sleep(20 + round * 40)
-    tracker.child.kill('SIGKILL')
-    await tracker.exited
+    assert.equal(await tracker.exited, 'SIGKILL')
+    watcher.close()
     await Promise.all(saves)
+    assert.ok(existsSync(join(dir, temp)), `round ${round}: the kill came inside a save`)
     const state = JSON.parse(readFileSync(file, 'utf8'))
-    assert.equal(Object.keys(state.torrents).length, 2000, `round ${round}: complete and readable`)
+    assert.equal(Object.keys(state.torrents).length, 500, `round ${round}: complete and readable`)
   }
   // The next start clears what the killed saves left behind.
   const last = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })

@@ -63,11 +63,13 @@ try {
   const downloaded = await leecher.evaluate(`download(${JSON.stringify(seeded.magnetURI)}, 60000)`) as Downloaded
   const stats = await tracker.inject({ method: 'GET', url: '/stats' })
 
-  // The control: C seeds and is announced, then the tracker stops; D must find nobody.
+  // The control: C seeds and is announced, then the tracker stops; D must find nobody in three
+  // times as long as the transfer took (at least 5 s).
   const [lonelySeeder, stranded] = [await peerPage(), await peerPage()]
   const control = await lonelySeeder.evaluate(`seedRandom(${FILE_SIZE}, ${JSON.stringify(trackerUrl)})`) as Seeded
   await tracker.close()
-  const controlDownload = await stranded.evaluate(`download(${JSON.stringify(control.magnetURI)}, 15000)`) as Downloaded
+  const controlMs = Math.max(5000, 3 * downloaded.ms)
+  const controlDownload = await stranded.evaluate(`download(${JSON.stringify(control.magnetURI)}, ${controlMs})`) as Downloaded
 
   for (const page of [seeder, leecher]) await page.close()
   report({ seeded, downloaded, stats: stats.json(), control, controlDownload, problems })

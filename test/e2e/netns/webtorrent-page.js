@@ -3,7 +3,8 @@ import WebTorrent from './webtorrent.min.js'
 
 // Without this, create-torrent would add WebTorrent's public trackers to every seeded torrent.
 globalThis.WEBTORRENT_ANNOUNCE = []
-const client = new WebTorrent()
+// No STUN server: none is reachable from the test's namespace, and host candidates are enough.
+const client = new WebTorrent({ tracker: { rtcConfig: { iceServers: [] } } })
 
 async function sha256Hex (data) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data))
@@ -15,15 +16,18 @@ globalThis.seedRandom = async (size, tracker) => {
   const bytes = new Uint8Array(size)
   // getRandomValues fills at most 65,536 bytes per call.
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536))
-  const torrent = await new Promise((resolve, reject) => {
+  let torrent
+  const seeding = new Promise((resolve, reject) => {
     client.once('error', reject)
-    client.seed(new File([bytes], 'random.bin'), { announce: [tracker] }, resolve)
+    torrent = client.seed(new File([bytes], 'random.bin'), { announce: [tracker] }, resolve)
   })
-  const announced = await new Promise(resolve => {
-    torrent.discovery.tracker.once('update', () => resolve(true))
+  // Listening from the start: the tracker's answer may come before the seed callback.
+  const announced = new Promise(resolve => {
+    torrent.once('trackerAnnounce', () => resolve(true))
     setTimeout(() => resolve(false), 10_000)
   })
-  return { magnetURI: torrent.magnetURI, infoHash: torrent.infoHash, sha256: await sha256Hex(bytes), announced }
+  await seeding
+  return { magnetURI: torrent.magnetURI, infoHash: torrent.infoHash, sha256: await sha256Hex(bytes), announced: await announced }
 }
 
 /** Adds a magnet link and waits up to `waitMs` for the whole file; reports what arrived either way. */

@@ -25,7 +25,8 @@ async function meet (announce: string): Promise<Meeting> {
   const infoHash = randomBytes(20).toString('hex')
   const started = Date.now()
   const clients = ['-WR0001-alice', '-WR0001-bob'].map(id => {
-    const client = new Client({ infoHash, peerId: Buffer.from(id.padEnd(20, '-')), announce: [announce], port: 6881, wrtc, getAnnounceOpts: () => ({ left: 10 }) })
+    // No STUN server: none is reachable from the namespace, and host candidates are enough.
+    const client = new Client({ infoHash, peerId: Buffer.from(id.padEnd(20, '-')), announce: [announce], port: 6881, wrtc, rtcConfig: { iceServers: [] }, getAnnounceOpts: () => ({ left: 10 }) })
     const state = { client, update: [0, 0] as [number, number], received: [] as string[], problems: [] as string[] }
     client.on('warning', (err: Error) => state.problems.push(`warning: ${err.message}`))
     client.on('error', (err: Error) => state.problems.push(`error: ${err.message}`))
@@ -67,7 +68,9 @@ await tracker.listen({ port: 6969, host: HOST })
 const reference = new Server({ http: false, udp: false, ws: true, stats: false })
 await new Promise<void>(resolve => reference.listen(6970, { http: HOST, udp: HOST, udp6: '::1' }, resolve))
 try {
-  report({ ours: await meet(`ws://${HOST}:6969/announce`), theirs: await meet(`ws://${HOST}:6970`) })
+  // Side by side: each meeting has its own torrent and tracker.
+  const [ours, theirs] = await Promise.all([meet(`ws://${HOST}:6969/announce`), meet(`ws://${HOST}:6970`)])
+  report({ ours, theirs })
 } finally {
   await tracker.close()
   await new Promise<void>(resolve => reference.close(resolve))
