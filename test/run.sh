@@ -15,8 +15,9 @@ SHARDS=4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-(npx eslint . > "$work/eslint.log" 2>&1; echo $? > "$work/eslint.status") &
-(npx tsc --noEmit > "$work/tsc.log" 2>&1; echo $? > "$work/tsc.status") &
+check() { if "${@:2}" > "$work/$1.log" 2>&1; then echo 0; else echo 1; fi > "$work/$1.status"; }
+check eslint npx eslint . &
+check tsc npx tsc --noEmit &
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ "${#files[@]}" -eq 0 ]; then

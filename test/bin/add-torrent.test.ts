@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { startTracker } from '../helpers/tracker.ts'
+import { addTorrentCli } from '../../bin/add-torrent-cli.ts'
 import { buildV2Torrent, createTorrent, encode, hasMktorrent, knownPayload, mktorrent, parseTorrent, pattern, sha256, writePayload } from '../helpers/torrent-fixtures.ts'
 
 const CLI = join(import.meta.dirname, '../../bin/add-torrent')
@@ -20,7 +21,7 @@ interface Run {
 }
 
 /** Runs the real script with only the environment given (plus PATH), as an operator would. */
-async function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function script (args: string[], env: Record<string, string> = {}): Promise<Run> {
   const started = Date.now()
   const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -30,6 +31,15 @@ async function cli (args: string[], env: Record<string, string> = {}): Promise<R
   const kill = setTimeout(() => child.kill('SIGKILL'), 30_000)
   const code = await new Promise<number | null>(resolve => child.on('close', resolve))
   clearTimeout(kill)
+  return { code, stdout, stderr, ms: Date.now() - started }
+}
+
+/** The same command in this process, with only the environment given: no process start to pay. */
+async function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const started = Date.now()
+  let stdout = ''
+  let stderr = ''
+  const code = await addTorrentCli(args, env, { stdout: { write: text => { stdout += text } }, stderr: { write: text => { stderr += text } } })
   return { code, stdout, stderr, ms: Date.now() - started }
 }
 
@@ -72,7 +82,8 @@ test('registers create-torrent, mktorrent, v2 and hybrid files with a real track
   const mk = await hasMktorrent()
   if (mk) await mktorrent(join(dir, 'album'), join(torrents, 'mk.torrent'), ['-c', 'made by mktorrent'])
 
-  const run = await cli([torrents], { TRACKER_URL: tracker.url })
+  // The installed script, as an operator runs it.
+  const run = await script([torrents], { TRACKER_URL: tracker.url })
   assert.equal(run.code, 0, run.stdout + run.stderr)
   const files = mk ? 5 : 4
   assert.match(run.stdout, new RegExp(`^${files} added, 0 updated, 0 failed, ${files} files$`, 'm'))
@@ -292,6 +303,9 @@ test('a folder without .torrent files is a failure, not a silent success', bound
 })
 
 test('usage errors exit 2; --help documents every option', bounded, async () => {
+  const installed = await script(['--bogus', 'x.torrent'])
+  assert.equal(installed.code, 2, `the installed script's exit status: ${installed.stderr}`)
+  assert.match(installed.stderr, /^add-torrent: .*\nTry 'add-torrent --help'\.\n$/)
   for (const args of [[], ['--bogus', 'x.torrent'], ['--retries', '1.5', 'x.torrent'], ['--timeout', '0', 'x.torrent'], ['-t', 'ftp://host/', 'x.torrent']]) {
     const run = await cli(args)
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`)

@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { makeFixture, sha256File, startAria2 } from '../helpers/aria2.ts'
 import { freePort } from '../helpers/free-port.ts'
@@ -33,68 +33,71 @@ async function privateTracker (t: TestContext): Promise<{ tracker: TrackerProces
   return { tracker, udpPort }
 }
 
-// aria2 over HTTP only: over UDP it sends no BEP 41 URL data (checked: an END option and
-// nothing else), so a passkey in a udp:// URL never reaches any tracker.
-test('aria2 seeder and leecher, each with its own passkey, exchange a file over http://; the leecher\'s figures show it', { timeout: 90_000 }, async (t) => {
-  const { tracker } = await privateTracker(t)
-  const base = `${tracker.url}/announce`
-  const seeder = await admin(tracker, 'POST', '/users', { name: 'seeder' })
-  const leecher = await admin(tracker, 'POST', '/users', { name: 'leecher' })
-  const fixture = await makeFixture(t, base)
-  await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex'), name: fixture.name })
-  const seed = await startAria2(t, fixture, 'seeder', { dht: false, tracker: `${base}/${String(seeder.passkey)}` })
-  const leech = await startAria2(t, fixture, 'leecher', { dht: false, tracker: `${base}/${String(leecher.passkey)}` })
-  assert.equal(await leech.exited, 0, `aria2 leecher failed:\n${leech.output()}\nseeder:\n${seed.output()}`)
-  assert.equal(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256)
-  await leecherCredited(tracker, String(leecher.id), fixture.size)
-})
-
-test('aria2 with a revoked passkey over http:// is refused, and says why in its log', { timeout: 90_000 }, async (t) => {
-  const { tracker } = await privateTracker(t)
-  const base = `${tracker.url}/announce`
-  const user = await admin(tracker, 'POST', '/users', { name: 'gone' })
-  await admin(tracker, 'DELETE', `/users/${String(user.id)}`)
-  const fixture = await makeFixture(t, base)
-  await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex') })
-  const seed = await startAria2(t, fixture, 'seeder', { dht: false, tracker: `${base}/${String(user.passkey)}` })
-  for (let i = 0; i < 150 && !/passkey revoked/.test(seed.output()); i++) await sleep(100)
-  assert.match(seed.output(), /passkey revoked/)
-  assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0, 'the refused client is in no swarm')
-})
-
-for (const transport of ['http', 'udp'] as const) {
-  test(`libtorrent seeder and leecher, each with its own passkey, exchange a file over ${transport}://`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
-    const { tracker, udpPort } = await privateTracker(t)
-    const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
+// Each test has its own tracker process and clients, so they run side by side.
+describe('a private tracker and real clients', { concurrency: true }, () => {
+  // aria2 over HTTP only: over UDP it sends no BEP 41 URL data (checked: an END option and
+  // nothing else), so a passkey in a udp:// URL never reaches any tracker.
+  test('aria2 seeder and leecher, each with its own passkey, exchange a file over http://; the leecher\'s figures show it', { timeout: 90_000 }, async (t) => {
+    const { tracker } = await privateTracker(t)
+    const base = `${tracker.url}/announce`
     const seeder = await admin(tracker, 'POST', '/users', { name: 'seeder' })
     const leecher = await admin(tracker, 'POST', '/users', { name: 'leecher' })
     const fixture = await makeFixture(t, base)
     await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex'), name: fixture.name })
-    const seed = await startLibtorrent(t, fixture, 'seed', `${base}/${String(seeder.passkey)}`)
-    for (let i = 0; i < 100 && !/tracker_reply_alert/.test(seed.output()); i++) await sleep(100)
-    const leech = await startLibtorrent(t, fixture, 'leech', `${base}/${String(leecher.passkey)}`)
-    assert.equal(await leech.exited, 0, `libtorrent leecher failed:\n${leech.output()}\nseeder:\n${seed.output()}`)
+    const seed = await startAria2(t, fixture, 'seeder', { dht: false, tracker: `${base}/${String(seeder.passkey)}` })
+    const leech = await startAria2(t, fixture, 'leecher', { dht: false, tracker: `${base}/${String(leecher.passkey)}` })
+    assert.equal(await leech.exited, 0, `aria2 leecher failed:\n${leech.output()}\nseeder:\n${seed.output()}`)
     assert.equal(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256)
     await leecherCredited(tracker, String(leecher.id), fixture.size)
   })
 
-  test(`libtorrent with a revoked passkey over ${transport}:// is refused, and says why`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
-    const { tracker, udpPort } = await privateTracker(t)
-    const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
+  test('aria2 with a revoked passkey over http:// is refused, and says why in its log', { timeout: 90_000 }, async (t) => {
+    const { tracker } = await privateTracker(t)
+    const base = `${tracker.url}/announce`
     const user = await admin(tracker, 'POST', '/users', { name: 'gone' })
     await admin(tracker, 'DELETE', `/users/${String(user.id)}`)
     const fixture = await makeFixture(t, base)
     await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex') })
-    const seed = await startLibtorrent(t, fixture, 'seed', `${base}/${String(user.passkey)}`)
-    // libtorrent 2.0.8 shows the text of an HTTP failure, but over UDP only that the tracker
-    // answered with the error action (its alert drops the message; the text is sent: see
-    // test/plugins/private.test.ts).
-    const refusal = transport === 'http' ? /tracker_error_alert.*passkey revoked/ : /tracker_error_alert.*tracker sent a failure message/
-    for (let i = 0; i < 150 && !refusal.test(seed.output()); i++) await sleep(100)
-    assert.match(seed.output(), refusal)
-    assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0)
+    const seed = await startAria2(t, fixture, 'seeder', { dht: false, tracker: `${base}/${String(user.passkey)}` })
+    for (let i = 0; i < 150 && !/passkey revoked/.test(seed.output()); i++) await sleep(100)
+    assert.match(seed.output(), /passkey revoked/)
+    assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0, 'the refused client is in no swarm')
   })
-}
+
+  for (const transport of ['http', 'udp'] as const) {
+    test(`libtorrent seeder and leecher, each with its own passkey, exchange a file over ${transport}://`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
+      const { tracker, udpPort } = await privateTracker(t)
+      const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
+      const seeder = await admin(tracker, 'POST', '/users', { name: 'seeder' })
+      const leecher = await admin(tracker, 'POST', '/users', { name: 'leecher' })
+      const fixture = await makeFixture(t, base)
+      await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex'), name: fixture.name })
+      const seed = await startLibtorrent(t, fixture, 'seed', `${base}/${String(seeder.passkey)}`)
+      for (let i = 0; i < 100 && !/tracker_reply_alert/.test(seed.output()); i++) await sleep(100)
+      const leech = await startLibtorrent(t, fixture, 'leech', `${base}/${String(leecher.passkey)}`)
+      assert.equal(await leech.exited, 0, `libtorrent leecher failed:\n${leech.output()}\nseeder:\n${seed.output()}`)
+      assert.equal(await sha256File(join(fixture.leechDir, fixture.name)), fixture.sha256)
+      await leecherCredited(tracker, String(leecher.id), fixture.size)
+    })
+
+    test(`libtorrent with a revoked passkey over ${transport}:// is refused, and says why`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
+      const { tracker, udpPort } = await privateTracker(t)
+      const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
+      const user = await admin(tracker, 'POST', '/users', { name: 'gone' })
+      await admin(tracker, 'DELETE', `/users/${String(user.id)}`)
+      const fixture = await makeFixture(t, base)
+      await admin(tracker, 'POST', '/add_torrent_info', { info_hash: fixture.infoHash.toString('hex') })
+      const seed = await startLibtorrent(t, fixture, 'seed', `${base}/${String(user.passkey)}`)
+      // libtorrent 2.0.8 shows the text of an HTTP failure, but over UDP only that the tracker
+      // answered with the error action (its alert drops the message; the text is sent: see
+      // test/plugins/private.test.ts).
+      const refusal = transport === 'http' ? /tracker_error_alert.*passkey revoked/ : /tracker_error_alert.*tracker sent a failure message/
+      for (let i = 0; i < 150 && !refusal.test(seed.output()); i++) await sleep(100)
+      assert.match(seed.output(), refusal)
+      assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0)
+    })
+  }
+})
 
 /** The leecher's member is credited with the download: completed once, and at least its size. */
 async function leecherCredited (tracker: TrackerProcess, id: string, size: number): Promise<void> {
