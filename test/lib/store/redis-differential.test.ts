@@ -16,7 +16,7 @@ import { collect } from './peer-store-contract.ts'
  * (counts, reply sizes, scrape, totals, the whole snapshot), and every reply must be drawn from
  * the swarm, without the announcer, duplicates, or seeders for a seeder. DIFF_OPS runs longer.
  */
-const OPS = Number(process.env.DIFF_OPS ?? 10_000)
+const OPS = Number(process.env.DIFF_OPS ?? 5_000)
 const TIMEOUT = 100
 
 /** mulberry32: a small seeded generator, so that a failure can be replayed. */
