@@ -40,6 +40,7 @@ export class SlotIndex {
   /** Points the entry (hash, from) at slot `to`, after the record moved. */
   move (hash: number, from: number, to: number): void {
     const b = this.bucketOf(hash, from)
+    // Stryker disable next-line ConditionalExpression: writing at index -1 of a typed array does nothing
     if (b !== -1) this.table[b * 2 + 1] = to + 1
   }
 
@@ -78,7 +79,9 @@ export class SlotIndex {
     this.table = new Int32Array(n * 2)
     this.mask = n - 1
     this.size = 0
+    // Stryker disable next-line EqualityOperator: reading past the end gives undefined, inserted as an empty bucket
     for (let b = 0; b < old.length; b += 2) {
+      // Stryker disable next-line ConditionalExpression: an empty bucket re-inserted stays empty; only the size counts it
       if (old[b + 1] !== 0) this.insert(old[b], old[b + 1] - 1)
     }
   }

@@ -18,7 +18,7 @@ function differing (n: number, middle = 'f'): string {
 }
 
 /** A similarity index over the given hex hashes, answering in hex. */
-function indexOf (threshold: number, hexes: string[]): { find: (hex: string) => string | null, enabled: boolean } {
+function indexOf (threshold: number, hexes: string[]): { find: (hex: string) => string | null } {
   const ids = new TorrentIds()
   const index = new SimilarityIndex(threshold, ids)
   for (const hex of hexes) index.add(ids.add(Buffer.from(hex, 'hex')))
@@ -26,8 +26,7 @@ function indexOf (threshold: number, hexes: string[]): { find: (hex: string) => 
     find: hex => {
       const id = index.find(Buffer.from(hex, 'hex'))
       return id === -1 ? null : ids.hex(id)
-    },
-    enabled: index.enabled
+    }
   }
 }
 
@@ -54,8 +53,8 @@ test('an alias is made at the threshold and not below it', () => {
 
 test('threshold 0 turns matching off', () => {
   const index = indexOf(0, [known])
-  assert.equal(index.enabled, false)
   assert.equal(index.find(differing(0)), null)
+  assert.equal(indexOf(0.95, [known]).find(differing(0)), known, 'the same hash at the default threshold')
 })
 
 test('the indexed lookup finds what a scan over all hashes finds', () => {

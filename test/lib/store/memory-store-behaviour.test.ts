@@ -278,3 +278,23 @@ test('every new peer\'s first `completed` counts, whatever bytes the swarm\'s ot
   for (let n = 0; n < 200; n++) store.announce(req(1, odd(n), { event: EVENT_COMPLETED, left: 0 }))
   assert.deepEqual(store.scrape([Buffer.alloc(20, 1)]), [{ complete: 200, incomplete: 0, downloaded: 200 }])
 })
+
+test('in a swarm large enough for hash indexes, a re-announce without a key finds its peer by endpoint', () => {
+  const { store } = setup()
+  for (let n = 1; n <= 100; n++) store.announce(req(1, v4(n)))
+  for (let n = 1; n <= 100; n += 7) assert.equal(store.announce(req(1, v4(n), { numwant: 0 })).incomplete, 100)
+  assert.equal(store.totals().peers, 100)
+})
+
+test('a seeder asking for all but one of the leechers is sent each of them in turn, the last one too', () => {
+  const { store } = setup()
+  for (let n = 1; n <= 5; n++) store.announce(req(1, v4(n)))
+  store.announce(req(1, v4(50), { left: 0 }))
+  const drawn = new Set<string>()
+  for (let i = 0; i < 200 && drawn.size < 5; i++) {
+    const { peers } = store.announce(req(1, v4(50), { left: 0, numwant: 4 }))
+    assert.equal(peers.length, 4 * 6)
+    for (let at = 0; at < peers.length; at += 6) drawn.add(peers.subarray(at, at + 6).toString('hex'))
+  }
+  assert.equal(drawn.size, 5, 'every leecher is drawn')
+})
