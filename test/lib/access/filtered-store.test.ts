@@ -5,25 +5,13 @@ import { withClientFilter, withPasskeys } from '../../../lib/access/filtered-sto
 import { Users } from '../../../lib/access/users.ts'
 import { ClientError } from '../../../lib/bittorrent/client-error.ts'
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
-import { EVENT_COMPLETED, EVENT_NONE, type AnnounceRequest, type AnnounceResult, type PeerStore } from '../../../lib/store/peer-store.ts'
+import { EVENT_COMPLETED, type AnnounceRequest, type AnnounceResult, type PeerStore } from '../../../lib/store/peer-store.ts'
+import { announceRequest } from '../../helpers/announce-request.ts'
 
 const hash = Buffer.alloc(20, 7)
 
 function req (peerId: string, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return {
-    infoHash: hash,
-    peerId: Buffer.from(peerId.padEnd(20, '0'), 'latin1'),
-    endpoint: Buffer.from([10, 0, 0, peerId.length, 0x1a, 0xe1]),
-    uploaded: 0,
-    downloaded: 0,
-    left: 5,
-    event: EVENT_NONE,
-    numwant: 50,
-    key: 0,
-    wantPeerIds: false,
-    wantOtherFamily: true,
-    ...extra
-  }
+  return announceRequest({ infoHash: hash, peerId: Buffer.from(peerId.padEnd(20, '0'), 'latin1'), endpoint: Buffer.from([10, 0, 0, peerId.length, 0x1a, 0xe1]), ...extra })
 }
 
 const memory = (): MemoryPeerStore => new MemoryPeerStore({ peerTimeout: 1800, similarityThreshold: 0.95 })

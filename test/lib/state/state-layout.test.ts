@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
-import { EVENT_NONE, type AnnounceRequest, type TorrentSnapshot } from '../../../lib/store/peer-store.ts'
+import { type AnnounceRequest, type TorrentSnapshot } from '../../../lib/store/peer-store.ts'
 import { CorruptStateError } from '../../../lib/state/state-format.ts'
 import { loadState, stateText } from '../../../lib/state/state-reader.ts'
 import { serializeState, serializeStateAsync } from '../../../lib/state/state-writer.ts'
+import { announceRequest } from '../../helpers/announce-request.ts'
 
 const NOW = 1_800_000_000
 
@@ -26,20 +27,16 @@ class CountingStore extends MemoryPeerStore {
 }
 
 function req (hash: number, peer: number, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return {
+  return announceRequest({
     infoHash: Buffer.alloc(20, hash),
     peerId: Buffer.alloc(20, peer),
     endpoint: peer % 2 === 0 ? Buffer.from([10, 0, hash, peer, 0x1a, 0xe1]) : Buffer.from([0x20, 0x01, 0x0d, 0xb8, ...Buffer.alloc(11), peer, 0x1a, 0xe1]),
     uploaded: peer,
     downloaded: 2 * peer,
     left: peer % 3 === 0 ? 0 : 100,
-    event: EVENT_NONE,
     numwant: 0,
-    key: 0,
-    wantPeerIds: false,
-    wantOtherFamily: true,
     ...extra
-  }
+  })
 }
 
 function filled (): CountingStore {

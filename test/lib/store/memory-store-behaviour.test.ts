@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
-import { EVENT_COMPLETED, EVENT_NONE, EVENT_STARTED, EVENT_STOPPED, type AnnounceRequest, type PeerSnapshot } from '../../../lib/store/peer-store.ts'
+import { EVENT_COMPLETED, EVENT_STARTED, EVENT_STOPPED, type AnnounceRequest, type PeerSnapshot } from '../../../lib/store/peer-store.ts'
+import { announceRequest } from '../../helpers/announce-request.ts'
 
 function setup (peerTimeout = 1800, similarityThreshold = 0.95): { store: MemoryPeerStore, clock: { now: number } } {
   const clock = { now: 1_000_000 }
@@ -12,20 +13,7 @@ const v4 = (n: number): Buffer => Buffer.from([10, 0, n >> 8, n & 255, 0x1a, 0xe
 const v6 = (n: number): Buffer => Buffer.from([0x20, 0x01, 0x0d, 0xb8, ...Buffer.alloc(10), n >> 8, n & 255, 0x1a, 0xe1])
 
 function req (hash: number, endpoint: Buffer, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return {
-    infoHash: Buffer.alloc(20, hash),
-    peerId: Buffer.alloc(20, endpoint[endpoint.length - 3]),
-    endpoint,
-    uploaded: 0,
-    downloaded: 0,
-    left: 5,
-    event: EVENT_NONE,
-    numwant: 50,
-    key: 0,
-    wantPeerIds: false,
-    wantOtherFamily: true,
-    ...extra
-  }
+  return announceRequest({ infoHash: Buffer.alloc(20, hash), peerId: Buffer.alloc(20, endpoint[endpoint.length - 3]), endpoint, ...extra })
 }
 
 const hex = (n: number): string => Buffer.alloc(20, n).toString('hex')

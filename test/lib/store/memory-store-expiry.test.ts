@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MemoryPeerStore } from '../../../lib/store/memory/memory-peer-store.ts'
-import { EVENT_COMPLETED, EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
+import { EVENT_COMPLETED, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
+import { announceRequest } from '../../helpers/announce-request.ts'
 
 function setup (peerTimeout = 100): { store: MemoryPeerStore, clock: { now: number } } {
   const clock = { now: 1_000_000 }
@@ -9,20 +10,7 @@ function setup (peerTimeout = 100): { store: MemoryPeerStore, clock: { now: numb
 }
 
 function req (hash: number, port: number, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
-  return {
-    infoHash: Buffer.alloc(20, hash),
-    peerId: Buffer.alloc(20, port & 255),
-    endpoint: Buffer.from([10, 0, 0, 1, port >> 8, port & 255]),
-    uploaded: 0,
-    downloaded: 0,
-    left: 5,
-    event: EVENT_NONE,
-    numwant: 50,
-    key: 0,
-    wantPeerIds: false,
-    wantOtherFamily: true,
-    ...extra
-  }
+  return announceRequest({ infoHash: Buffer.alloc(20, hash), peerId: Buffer.alloc(20, port & 255), endpoint: Buffer.from([10, 0, 0, 1, port >> 8, port & 255]), ...extra })
 }
 
 test('an announce sweeps its swarm at most every tenth of the timeout, and then drops exactly the silent peers', () => {
