@@ -29,8 +29,8 @@ function prefixes (list: string): Buffer[] {
   return list.split(',').map(p => p.trim()).filter(p => p !== '').map(p => Buffer.from(p, 'latin1'))
 }
 
+// Past the end of a shorter peer id, peerId[i] is undefined and matches no byte.
 function startsWith (peerId: Uint8Array, prefix: Buffer): boolean {
-  if (peerId.length < prefix.length) return false
   for (let i = 0; i < prefix.length; i++) if (peerId[i] !== prefix[i]) return false
   return true
 }

@@ -78,9 +78,11 @@ export class Users {
   authenticate (passkey: string | undefined): string {
     if (passkey === undefined || passkey === '') throw new ClientError('passkey required: announce to /announce/<your passkey>')
     let user = this.recent.get(passkey)
+    // Stryker disable next-line ConditionalExpression: skipping the memory of recent passkeys changes speed only
     if (user === undefined) {
       user = this.byDigest.get(digestOf(passkey))
       if (user === undefined) throw new ClientError('unknown passkey')
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: where the memory starts over changes only its size, which the API does not show
       if (this.recent.size >= RECENT_MAX) this.recent.clear()
       this.recent.set(passkey, user)
     }
@@ -223,5 +225,5 @@ function delta (current: number, last: number): number {
 }
 
 function isCount (v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+  return Number.isSafeInteger(v) && (v as number) >= 0
 }

@@ -20,7 +20,7 @@ export async function readWhitelist (file: string): Promise<Whitelist> {
   lines.forEach((raw, i) => {
     const line = raw.trim()
     if (line === '' || line.startsWith('#')) return
-    const hash = line.split(/\s+/)[0]
+    const hash = line.split(/\s/)[0]
     if (HASH.test(hash)) hashes.add(hash.toLowerCase())
     else invalid.push(i + 1)
   })

@@ -40,6 +40,7 @@ export class History<Name extends string> {
     const start = (oldest + skip) % this.capacity
     const count = this.rows - skip
     const ordered = (column: Float64Array): number[] => {
+      // Stryker disable next-line ArrayDeclaration: the length only sizes the array up front; the loop fills every place either way
       const out = new Array<number>(count)
       for (let i = 0; i < count; i++) out[i] = column[(start + i) % this.capacity]
       return out

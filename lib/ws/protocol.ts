@@ -134,6 +134,7 @@ export function scrapeReply (entries: Array<{ infoHash: string } & Counts & { do
   return JSON.stringify({ action: 'scrape', files, flags: { min_request_interval: interval } })
 }
 
+/** Without `infoHash` the frame has no `info_hash` (JSON.stringify leaves undefined out). */
 export function failureFrame (action: 'announce' | 'scrape', reason: string, infoHash?: string): string {
-  return JSON.stringify({ action, 'failure reason': reason, ...(infoHash === undefined ? {} : { info_hash: infoHash }) })
+  return JSON.stringify({ action, 'failure reason': reason, info_hash: infoHash })
 }

@@ -47,6 +47,7 @@ test('a private store credits the passkey\'s member once the store took the anno
     const first = store.announce(req('-qB4650-', { passkey, uploaded: 100, downloaded: 1000 }))
     assert.equal(first instanceof Promise, kind === 'async', kind)
     assert.equal((await first).incomplete, 1, kind)
+    assert.equal(users.get(user.id)?.completed, 0, `${kind}: an announce without the completed event completes nothing`)
     await store.announce(req('-qB4650-', { passkey, uploaded: 350, downloaded: 4000, event: EVENT_COMPLETED, left: 0 }))
     const figures = users.get(user.id)
     assert.deepEqual([figures?.uploaded, figures?.downloaded, figures?.completed], [250, 3000, 1], kind)

@@ -29,3 +29,20 @@ test('reasons beyond the cap are counted together, and long reasons are cut', ()
   long.count('x'.repeat(500))
   assert.equal(long.top(1)[0].reason.length, 120)
 })
+
+test('a reason of 120 characters is kept whole; a longer one is counted under its first 120', () => {
+  const r = new FailureReasons()
+  const at = 'a'.repeat(119) + 'b'
+  r.count(at)
+  r.count(at + 'c')
+  r.count(at + 'd'.repeat(50))
+  assert.deepEqual(r.top(10), [{ reason: at, count: 3 }])
+})
+
+test('reasons as often as each other are listed alphabetically, whatever order they came in', () => {
+  for (const order of [['a', 'b', 'c'], ['c', 'b', 'a'], ['b', 'c', 'a']]) {
+    const r = new FailureReasons()
+    for (const reason of order) r.count(reason)
+    assert.deepEqual(r.top(10).map(t => t.reason), ['a', 'b', 'c'], order.join())
+  }
+})

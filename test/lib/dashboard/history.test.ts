@@ -25,6 +25,15 @@ test('a history gives the rows after a time, for a page that has the earlier one
   assert.deepEqual(h.series(50), { time: [], values: { a: [] } })
 })
 
+test('rows after a time, once the window has wrapped round', () => {
+  const h = new History(['a'] as const, 4)
+  for (let i = 1; i <= 6; i++) h.push(i * 10, { a: i })
+  // Stored as 50 60 30 40: the oldest row is not at index 0, so the search for `since` must wrap round.
+  const after = (since: number): number[] => h.series(since).time
+  assert.deepEqual([20, 30, 40, 50, 60].map(after), [[30, 40, 50, 60], [40, 50, 60], [50, 60], [60], []])
+  assert.deepEqual(h.series(40).values, { a: [5, 6] })
+})
+
 test('a history of one row keeps the latest', () => {
   const h = new History(['x'] as const, 1)
   h.push(1, { x: 1 })
@@ -33,8 +42,8 @@ test('a history of one row keeps the latest', () => {
 })
 
 test('a history refuses a capacity that is not a positive integer', () => {
-  assert.throws(() => new History(['x'] as const, 0), RangeError)
-  assert.throws(() => new History(['x'] as const, 1.5), RangeError)
+  assert.throws(() => new History(['x'] as const, 0), { name: 'RangeError', message: 'capacity must be a positive integer, got 0' })
+  assert.throws(() => new History(['x'] as const, 1.5), { name: 'RangeError', message: 'capacity must be a positive integer, got 1.5' })
 })
 
 test('rates are deltas per second; a counter that went back counts from zero', () => {

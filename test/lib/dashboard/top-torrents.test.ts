@@ -17,12 +17,18 @@ test('the torrents with the most peers come first, with their name and counts', 
   assert.deepEqual(topByPeers([summary('aa', 1, 1)], 0), [])
 })
 
+test('torrents with as many peers are listed by info hash, whatever order they came in', () => {
+  const top = topByPeers([summary('cc', 1, 1), summary('ee', 0, 1), summary('bb', 2, 0), summary('dd', 0, 3), summary('aa', 0, 2)], 4)
+  assert.deepEqual(top.map(t => t.infoHash), ['dd', 'aa', 'bb', 'cc'])
+})
+
 test('the selection equals sorting everything and taking the first n', () => {
   fc.assert(fc.property(
-    fc.array(fc.record({ seeders: fc.nat(20), leechers: fc.nat(20) }), { maxLength: 60 }),
+    // Hashes in random order, so ties reach the selection in every order.
+    fc.uniqueArray(fc.record({ hash: fc.nat(0xffff), seeders: fc.nat(5), leechers: fc.nat(5) }), { maxLength: 60, selector: r => r.hash }),
     fc.integer({ min: 1, max: 12 }),
     (rows, n) => {
-      const torrents = rows.map((r, i) => summary(i.toString(16).padStart(4, '0'), r.seeders, r.leechers))
+      const torrents = rows.map(r => summary(r.hash.toString(16).padStart(4, '0'), r.seeders, r.leechers))
       const expected = [...torrents]
         .sort((a, b) => (b.complete + b.incomplete) - (a.complete + a.incomplete) || (a.info_hash < b.info_hash ? -1 : 1))
         .slice(0, n)

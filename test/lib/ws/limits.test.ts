@@ -18,3 +18,18 @@ test('connections per address are capped and given back', () => {
   assert.equal(open.count('1.2.3.4'), 1)
   assert.ok(open.acquire('1.2.3.4'))
 })
+
+test('the last connection of an address given back leaves it at zero, and a release too many takes no place away', () => {
+  const open = new AddressCounts(2)
+  assert.ok(open.acquire('1.2.3.4'))
+  open.release('1.2.3.4')
+  assert.equal(open.count('1.2.3.4'), 0)
+  open.release('1.2.3.4')
+  open.release('5.6.7.8')
+  assert.equal(open.count('1.2.3.4'), 0)
+  assert.equal(open.count('5.6.7.8'), 0)
+  // Still capped at two: an extra release must not have opened a third place.
+  assert.ok(open.acquire('5.6.7.8'))
+  assert.ok(open.acquire('5.6.7.8'))
+  assert.ok(!open.acquire('5.6.7.8'))
+})
