@@ -130,6 +130,7 @@ test('restore skips each user entry with one field out of format, and takes the 
   const valid = { name: 'v', created_at: 10, expires_at: null, revoked: false, uploaded: 1, downloaded: 2, completed: 3, digest, torrents: [] }
   const broken: Array<[string, string, unknown]> = [
     ['entry is null', id, null],
+    ['entry is missing', id, undefined],
     ['entry is a number', id, 7],
     ['id too short', id.slice(1), valid],
     ['id too long', id + '0', valid],
