@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, test, type TestContext } from 'node:test'
+import { Redis } from 'ioredis'
 import { TEST_TIMEOUT_ENV, redisMissing, startRedis, startRedisCluster } from '../helpers/redis.ts'
 import { decode, encodeBytes, get, startTracker, type RunningTracker } from '../helpers/tracker.ts'
 import { udpScrape } from '../helpers/udp-scrape.ts'
@@ -100,6 +102,26 @@ describe('WebSocket swarms across trackers on one Redis', { skip: redisMissing }
       throw new Error('the closed browser is still counted')
     }
     assert.equal((await left()).complete, 2)
+  })
+
+  test('offers reach a browser again after Redis drops the connection that receives them', async (t) => {
+    const [a, b] = await pair(t)
+    const infoHash = randomBytes(20).toString('latin1')
+    const onA = await browser(t, a)
+    onA.send(announce(infoHash, binaryId('browser-a')))
+    await onA.next()
+    const admin = new Redis(server.url)
+    t.after(() => admin.disconnect())
+    const subscribed = async (): Promise<number> => (await admin.call('PUBSUB', 'CHANNELS') as string[]).length
+    const before = await subscribed()
+    assert.ok(before >= 2, 'each tracker listens')
+    assert.ok(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub')) >= 2)
+    for (let i = 0; i < 200 && await subscribed() < before; i++) await sleep(25)
+    assert.equal(await subscribed(), before, 'both subscribed again')
+    const onB = await browser(t, b)
+    onB.send(announce(infoHash, binaryId('browser-b'), { numwant: 1, offers: [offer(2)] }))
+    await onB.next()
+    assert.deepEqual((await onA.next()).offer, { type: 'offer', sdp: 'v=0 offer 2' })
   })
 
   test('with Redis gone, a browser is told to retry, and the tracker keeps serving', async (t) => {

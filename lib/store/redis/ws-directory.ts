@@ -98,10 +98,14 @@ export class RedisWsDirectory {
 
   /** Receives the frames other processes send to browsers of this one. */
   async listen (deliver: (infoHash: string, peerId: string, frame: string) => void): Promise<void> {
-    // Queued until connected, and subscribed again after each reconnection (ioredis does both).
+    // Queued until connected. A Cluster subscribes again after each reconnection, and handles
+    // its failures. A single Redis subscribes again here, without a command timeout: ioredis's own
+    // resubscription leaves its promise unhandled, and a timeout while Redis comes back under
+    // load became an unhandled rejection, which stops the tracker.
+    const channel = this.channel(this.instance)
     const subscriber: RedisClient = this.redis instanceof Cluster
       ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
-      : this.redis.duplicate({ enableOfflineQueue: true })
+      : this.redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false, commandTimeout: undefined })
     this.subscriber = subscriber
     subscriber.on('error', () => {}) // the store's own connection reports Redis failures
     subscriber.on('message', (_channel: string, message: string) => {
@@ -110,7 +114,10 @@ export class RedisWsDirectory {
       const peerId = Buffer.from(message.slice(ID_HEX, 2 * ID_HEX), 'hex').toString('latin1')
       deliver(infoHash, peerId, message.slice(2 * ID_HEX))
     })
-    await subscriber.subscribe(this.channel(this.instance))
+    await subscriber.subscribe(channel)
+    if (subscriber instanceof Cluster) return
+    // Failing, the connection was lost again: the next reconnection tries again.
+    subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => {}) })
   }
 
   async close (): Promise<void> {
