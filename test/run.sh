@@ -39,29 +39,35 @@ for f in "${files[@]}"; do
 done
 own=("${e2e[@]}" "${processes[@]}")
 
-# Round-robin, so each shard gets a share of every folder's slow and quick files.
-shards=()
-for ((i = 0; i < SHARDS && i < ${#shared[@]}; i++)); do
-  shard="$work/shard-$((i + 1)).test.mjs"
-  : > "$shard"
-  for ((j = i; j < ${#shared[@]}; j += SHARDS)); do
-    printf "await import(%s)\n" "'$PWD/${shared[j]}'" >> "$shard"
-  done
-  shards+=("$shard")
-done
+# Each process the runner starts is a module importing its test files: one for a file that needs
+# a process of its own, several for a shard. The runner sorts the files it is given by path, so a
+# numbered name is what sets the order.
+entries=()
+entry() {
+  local name
+  name="$work/$(printf '%02d' "${#entries[@]}")-$1.test.mjs"
+  shift
+  : > "$name"
+  for f in "$@"; do printf "await import(%s)\n" "'$PWD/$f'" >> "$name"; done
+  entries+=("$name")
+}
 
-# A shard beside each waiting end-to-end file keeps both cores busy from the start.
-order=()
-for ((i = 0; i < ${#own[@]} || i < ${#shards[@]}; i++)); do
-  if [ "$i" -lt "${#own[@]}" ]; then order+=("${own[i]}"); fi
-  if [ "$i" -lt "${#shards[@]}" ]; then order+=("${shards[i]}"); fi
+# A shard beside each end-to-end file, which mostly waits on its clients, keeps both cores busy;
+# round-robin, so each shard gets a share of every folder's slow and quick files.
+for ((i = 0; i < ${#own[@]} || i < SHARDS; i++)); do
+  if [ "$i" -lt "${#own[@]}" ]; then entry "$(basename "${own[i]}" .test.ts)" "${own[i]}"; fi
+  if [ "$i" -lt "$SHARDS" ] && [ "$i" -lt "${#shared[@]}" ]; then
+    members=()
+    for ((j = i; j < ${#shared[@]}; j += SHARDS)); do members+=("${shared[j]}"); done
+    entry "shard-$((i + 1))" "${members[@]}"
+  fi
 done
 
 tap="$work/tap"
 set +e
 node --import tsx --test --test-concurrency=3 \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" "${order[@]}"
+  --test-reporter=tap --test-reporter-destination="$tap" "${entries[@]}"
 status=$?
 set -e
 wait
@@ -76,7 +82,7 @@ done
 
 count() { awk -v k="# $1" '$1 " " $2 == k { print $3 }' "$tap" | tail -n 1; }
 tests=$(count tests); pass=$(count pass); fail=$(count fail)
-echo "${pass:-0} passed, ${fail:-0} failed, in ${#own[@]} files with a process each and ${#shared[@]} files in ${#shards[@]} shards"
+echo "${pass:-0} passed, ${fail:-0} failed, in ${#own[@]} files with a process each and ${#shared[@]} files in $SHARDS shards"
 if [ "${tests:-0}" -eq 0 ]; then
   echo "the test runner ran no test" >&2
   exit 1
