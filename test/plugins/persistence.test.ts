@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, test, type TestContext } from 'node:test'
-import { announce, compactPeers, get, id, type RunningTracker } from '../helpers/tracker.ts'
+import { announce, compactPeers, get, id, type RunningTracker, startTracker } from '../helpers/tracker.ts'
 import { spawnTracker } from '../helpers/tracker-process.ts'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../app.ts'
@@ -29,32 +30,31 @@ async function appIn (t: TestContext, env: Record<string, string>): Promise<Fast
 /** The announce helpers want a RunningTracker; a child process only needs its URL. */
 const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
 
-test('SIGTERM saves the state and a restart finds the same torrents, peers and completed counts', async (t) => {
+// The process-level stops (SIGTERM, SIGINT, POST /shutdown: a final save and status 0) are
+// tested in test/bin/tracker-process.test.ts and test/routes/admin-refused.test.ts.
+test('the save at a stop is what the next start finds: the same torrents, peers and completed counts', async (t) => {
   const dir = tempDir()
   const env = { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }
-  const first = await spawnTracker(t, env)
+  const first = await startTracker(t, env)
   const infoHash = id('persist')
-  await announce(at(first.url), { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed', uploaded: 1234 })
-  await announce(at(first.url), { infoHash, peerId: id('l'), port: 6002, left: 77 })
+  await announce(first, { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed', uploaded: 1234 })
+  await announce(first, { infoHash, peerId: id('l'), port: 6002, left: 77 })
   await get(first.url, '/add_torrent_info') // not a POST: refused, changes nothing
-  first.child.kill('SIGTERM')
-  assert.equal(await first.exited, 0, 'exits 0 after a clean save')
+  await first.app.close()
   assert.ok(existsSync(env.TRACKER_DATA_FILE))
 
-  const second = await spawnTracker(t, env)
+  const second = await startTracker(t, env)
   const stats = JSON.parse((await get(second.url, `/stats?info_hash=${infoHash.toString('hex')}`)).body.toString())
   assert.equal(stats.totals.peers, 2)
   assert.deepEqual(stats.torrents[0], {
     info_hash: infoHash.toString('hex'), info: {}, complete: 1, incomplete: 1, downloaded: 1, uploaded: 1234, downloaded_bytes: 0, aliases: []
   })
-  const viewer = await announce(at(second.url), { infoHash, peerId: id('v'), port: 6003 })
+  const viewer = await announce(second, { infoHash, peerId: id('v'), port: 6003 })
   assert.deepEqual(compactPeers(viewer.peers).sort(), ['127.0.0.1:6001', '127.0.0.1:6002'])
   // The restored seeder's completion was already counted: completing again does not count twice.
-  const again = await announce(at(second.url), { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed' })
+  const again = await announce(second, { infoHash, peerId: id('s'), port: 6001, left: 0, event: 'completed' })
   assert.equal(again.downloaded, 1)
-  const res = await fetch(`${second.url}/shutdown`, { method: 'POST' })
-  assert.deepEqual(await res.json(), { status: 'shutting down' })
-  assert.equal(await second.exited, 0, 'POST /shutdown exits 0 too')
+  await second.app.close()
   const saved = JSON.parse(readFileSync(env.TRACKER_DATA_FILE, 'utf8'))
   assert.equal(saved.version, 1)
   const entry = saved.torrents[infoHash.toString('hex')]
@@ -97,14 +97,15 @@ test('a corrupt state file is moved aside, reported, and never overwritten', asy
   const file = join(dir, 'state.json')
   const garbage = '{"torrents": {"abc": [1, 2'
   writeFileSync(file, garbage)
-  const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+  const logs: Array<Record<string, unknown>> = []
+  const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
+  const tracker = await startTracker(t, { TRACKER_DATA_FILE: file }, '127.0.0.1', { logger: { level: 'info', stream } })
   const aside = readdirSync(dir).filter(f => f.startsWith('state.json.corrupt-'))
   assert.equal(aside.length, 1)
   assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), garbage)
-  assert.ok(tracker.logs.some(l => l.level === 50 && /corrupt/.test(String(l.msg))), 'logged as an error')
-  await announce(at(tracker.url), { infoHash: id('h'), peerId: id('p'), port: 6001 })
-  tracker.child.kill('SIGTERM')
-  assert.equal(await tracker.exited, 0)
+  assert.ok(logs.some(l => l.level === 50 && /corrupt/.test(String(l.msg))), 'logged as an error')
+  await announce(tracker, { infoHash: id('h'), peerId: id('p'), port: 6001 })
+  await tracker.app.close()
   assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), garbage, 'the kept copy is untouched')
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 1, 'a fresh state file was written')
 })
