@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { formatIp, parseIp } from '../../lib/bittorrent/ip-address.ts'
@@ -12,6 +11,7 @@ import { CorruptStateError } from '../../lib/state/state-format.ts'
 import { loadState, stateText, type LoadReport } from '../../lib/state/state-reader.ts'
 import { serializeState } from '../../lib/state/state-writer.ts'
 import { buildApp } from '../../app.ts'
+import { collectedLogs } from '../helpers/tracker.ts'
 
 // Fixed seeds: a failure names its seed and path, and the same run reproduces it.
 const SEED = 0x57a7_e0f1
@@ -283,9 +283,8 @@ test('at start, a mutated state file is kept byte for byte as .corrupt-* or .ski
     const file = join(dir, 'state.json')
     try {
       writeFileSync(file, bytes)
-      const logs: Array<Record<string, unknown>> = []
-      const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
-      const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0' }, logger: { level: 'info', stream } })
+      const { lines: logs, logger } = collectedLogs()
+      const app = await buildApp({ env: { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0' }, logger })
       try {
         assert.equal(app.state.status.blocked, null, 'saving is not blocked')
         const files = readdirSync(dir).sort()

@@ -3,6 +3,7 @@ import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import type { TestContext } from 'node:test'
 import bencode from 'bencode'
 import type { FastifyInstance } from 'fastify'
@@ -14,6 +15,13 @@ export interface RunningTracker {
   port: number
   dir: string
   dataFile: string
+}
+
+/** A logger option for buildApp that keeps the tracker's JSON log lines, parsed, in `lines`. */
+export function collectedLogs (level = 'info'): { lines: Array<Record<string, unknown>>, logger: { level: string, stream: Writable } } {
+  const lines: Array<Record<string, unknown>> = []
+  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
+  return { lines, logger: { level, stream } }
 }
 
 /** A tracker on a real loopback port with its own state folder, closed when the test ends. */

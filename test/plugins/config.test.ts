@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { configSchema } from '../../plugins/config-schema.ts'
 import { ConfigError, loadConfig, unknownVariables } from '../../plugins/config.ts'
 import { buildApp } from '../../app.ts'
+import { collectedLogs } from '../helpers/tracker.ts'
 import { runTrackerToExit } from '../helpers/tracker-process.ts'
 
 test('defaults match the documented ones', () => {
@@ -68,9 +68,8 @@ test('a misspelt TRACKER_ variable is reported with the closest real name; known
 })
 
 test('the tracker logs a warning for each misspelt variable at start', async (t) => {
-  const lines: Array<Record<string, unknown>> = []
-  const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
-  const app = await buildApp({ env: { TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(tmpdir(), `never-saved-${process.pid}.json`), TRACKER_SAVE_INTERVALL: '5' }, logger: { level: 'warn', stream } })
+  const { lines, logger } = collectedLogs('warn')
+  const app = await buildApp({ env: { TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(tmpdir(), `never-saved-${process.pid}.json`), TRACKER_SAVE_INTERVALL: '5' }, logger })
   t.after(async () => { await app.close(); rmSync(join(tmpdir(), `never-saved-${process.pid}.json`), { force: true }) })
   const warning = lines.find(l => l.variable === 'TRACKER_SAVE_INTERVALL')
   assert.ok(warning !== undefined)

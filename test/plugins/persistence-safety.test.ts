@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, test, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../app.ts'
 import { ConfigError } from '../../plugins/config.ts'
+import { collectedLogs } from '../helpers/tracker.ts'
 import { runTrackerToExit } from '../helpers/tracker-process.ts'
 
 const dirs: string[] = []
@@ -22,9 +22,8 @@ function tempDir (): string {
 
 /** An in-process tracker whose JSON log lines are collected. */
 async function appWithLogs (t: TestContext, env: Record<string, string>): Promise<{ app: FastifyInstance, logs: Array<Record<string, unknown>> }> {
-  const logs: Array<Record<string, unknown>> = []
-  const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
-  const app = await buildApp({ env: { TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0', ...env }, logger: { level: 'info', stream } })
+  const { lines: logs, logger } = collectedLogs()
+  const app = await buildApp({ env: { TRACKER_SAVE_INTERVAL: '0', TRACKER_UDP_PORT: '0', ...env }, logger })
   t.after(async () => await app.close())
   return { app, logs }
 }

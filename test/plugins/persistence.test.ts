@@ -2,10 +2,9 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, test, type TestContext } from 'node:test'
-import { announce, compactPeers, get, id, type RunningTracker, startTracker } from '../helpers/tracker.ts'
+import { announce, collectedLogs, compactPeers, get, id, type RunningTracker, startTracker } from '../helpers/tracker.ts'
 import { spawnTracker } from '../helpers/tracker-process.ts'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../app.ts'
@@ -97,9 +96,8 @@ test('a corrupt state file is moved aside, reported, and never overwritten', asy
   const file = join(dir, 'state.json')
   const garbage = '{"torrents": {"abc": [1, 2'
   writeFileSync(file, garbage)
-  const logs: Array<Record<string, unknown>> = []
-  const stream = new Writable({ write (chunk: Buffer, _enc, done) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
-  const tracker = await startTracker(t, { TRACKER_DATA_FILE: file }, '127.0.0.1', { logger: { level: 'info', stream } })
+  const { lines: logs, logger } = collectedLogs()
+  const tracker = await startTracker(t, { TRACKER_DATA_FILE: file }, '127.0.0.1', { logger })
   const aside = readdirSync(dir).filter(f => f.startsWith('state.json.corrupt-'))
   assert.equal(aside.length, 1)
   assert.equal(readFileSync(join(dir, aside[0]), 'utf8'), garbage)

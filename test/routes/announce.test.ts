@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import Fastify from 'fastify'
 import { MemoryPeerStore } from '../../lib/store/memory/memory-peer-store.ts'
@@ -14,7 +13,7 @@ import config, { loadConfig } from '../../plugins/config.ts'
 import requestCounters from '../../plugins/request-counters.ts'
 import trackerRoutes from '../../routes/tracker/index.ts'
 import {
-  announce, announcePath, compactPeers, decode, encodeBytes, get, id, startTracker, text
+  announce, announcePath, collectedLogs, compactPeers, decode, encodeBytes, get, id, startTracker, text
 } from '../helpers/tracker.ts'
 
 test('compact reply lists other peers as 6-byte entries, never the announcer itself', async (t) => {
@@ -232,10 +231,9 @@ test('a known leecher that comes back with nothing left counts as a download, ev
 })
 
 test('an internal failure answers a bencoded failure and logs one error line naming the request', async (t) => {
-  const lines: Array<Record<string, unknown>> = []
-  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done() } })
+  const { lines, logger } = collectedLogs('warn')
   const dir = mkdtempSync(join(tmpdir(), 'tracker-log-'))
-  const app = await buildApp({ env: { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }, logger: { level: 'warn', stream } })
+  const app = await buildApp({ env: { TRACKER_DATA_FILE: join(dir, 'state.json'), TRACKER_SAVE_INTERVAL: '0' }, logger })
   t.after(async () => { await app.close(); rmSync(dir, { recursive: true, force: true }) })
   app.peers.announce = () => { throw new Error('disk on fire') }
   const path = `/announce?info_hash=${encodeBytes(id('hash'))}&peer_id=${encodeBytes(id('a'))}&port=6001&left=0`
