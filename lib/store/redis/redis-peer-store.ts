@@ -283,7 +283,13 @@ export class RedisPeerStore implements PeerStore {
   }
 
   async remove (hex: string): Promise<boolean> {
+    const aliases = await this.call(async () => await this.redis.hget(groupKeys(this.prefix, groupTag(hex)).hash, `l:${hex}`))
     const removed = await this.fcall('remove', hex, hex) === 1
+    // The script drops the aliases in the torrent's group; one elsewhere (from a state file)
+    // would lead an announce to re-create the removed torrent.
+    for (const alias of aliases?.split(',') ?? []) {
+      if (groupTag(alias) !== groupTag(hex)) await this.call(async () => await this.fcall('alias', alias, hex, alias, 'unlink'))
+    }
     this.aliasCache.clear()
     return removed
   }

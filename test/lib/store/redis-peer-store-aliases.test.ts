@@ -72,6 +72,20 @@ describe('RedisPeerStore: aliases and similar hashes', { skip: redisMissing, tim
     assert.deepEqual((await store.list({ limit: 10, offset: 0 })).torrents.map(s => [s.info_hash, s.aliases]), [[t, [x]]])
   })
 
+  test('removing a torrent unlinks its aliases in other groups: announced, such a hash is a torrent of its own', async () => {
+    const { store } = clockedStore(redis)
+    const t = hashIn('32', 'a')
+    const x = hashIn('42', 'b')
+    const y = hashIn('43', 'b')
+    await store.restore({ infoHash: t, info: null, completed: 3, peers: [], aliases: [x, y] })
+    await store.restore({ infoHash: hashIn('33', 'a'), info: null, completed: 0, peers: [], aliases: [y] })
+    assert.equal(await store.remove(t), true)
+    const r = await store.announce(announceOf(x, v4(1)))
+    assert.deepEqual([r.incomplete, r.downloaded], [1, 0])
+    assert.deepEqual((await store.list({ limit: 10, offset: 0 })).torrents.map(s => s.info_hash), [hashIn('33', 'a'), x])
+    assert.deepEqual(await store.scrape([Buffer.from(y, 'hex')]), [{ complete: 0, incomplete: 0, downloaded: 0 }])
+  })
+
   test('restoring aliases: one call for one in the torrent\'s group, two for one elsewhere', async () => {
     const { store } = clockedStore(redis)
     const t = hashIn('31', 'a')
