@@ -73,6 +73,8 @@ export default fp<Options>(async (fastify, { sampleMs = 5000, windowSeconds = 36
 
   async function sample (): Promise<void> {
     const now = performance.now()
+    // The row's time is the end of the interval its rates cover, not when the store answered.
+    const time = Date.now() / 1000
     const current = counted(fastify.requestCounts)
     const rates = ratesBetween(before, current, (now - beforeAt) / 1000)
     before = current
@@ -85,7 +87,7 @@ export default fp<Options>(async (fastify, { sampleMs = 5000, windowSeconds = 36
     const totals = await fastify.peers.totals()
     const r = (x: number): number => Math.round(x * 1000) / 1000
     // Rounded: the page fetches these every few seconds, and 17 digits would triple the bytes.
-    history.push(r(Date.now() / 1000), {
+    history.push(r(time), {
       httpAnnounce: r(rates.httpAnnounce),
       httpScrape: r(rates.httpScrape),
       udpAnnounce: r(rates.udpAnnounce),

@@ -125,7 +125,7 @@ test('the history samples the counters on a timer: rates per second by protocol,
   // Five announces in all, spread over the intervals at some rate per second.
   const announced = values.httpAnnounce.reduce((sum, rate, i) => sum + (i === 0 ? 0 : rate * (time[i] - time[i - 1])), 0)
   assert.equal(values.httpAnnounce[0], 0, 'nothing before the first sample')
-  assert.ok(Math.abs(announced - 5) < 1.5, `the rates add up to ${announced} announces`)
+  assert.ok(Math.abs(announced - 5) < 1.5, `the rates add up to ${announced} announces: ${JSON.stringify({ time, rates: values.httpAnnounce })}`)
   assert.equal(values.udpAnnounce.reduce((x, y) => x + y, 0), 0)
   assert.equal(values.peers[values.peers.length - 1], 5)
   assert.equal(data.history.rows, 36_000, 'an hour of 100 ms samples')
