@@ -5,8 +5,8 @@
 # Starting a Node process that loads tsx and the tracker costs 1 to 3 s of CPU, as much as most
 # test files spend testing, on a 2-core machine. So the files that test in-process are imported
 # by a few shard processes, and only the files that drive child processes, clients and browsers
-# (bin/, deploy/, e2e/, perf/) get a process each. Lint and type-check run beside the tests, and
-# fill the cores while the end-to-end tests wait on their clients.
+# (bin/, deploy/, e2e/, perf/) get a process each. Type-check and lint (one process: test/check.mjs)
+# run beside the tests, and fill the cores while the end-to-end tests wait on their clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +16,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 check() { if "${@:2}" > "$work/$1.log" 2>&1; then echo 0; else echo 1; fi > "$work/$1.status"; }
-check eslint npx eslint . &
-# Incremental: a second run on the same checkout re-checks only what changed.
-check tsc npx tsc --noEmit --incremental --tsBuildInfoFile node_modules/.cache/tsc/tsbuildinfo &
+check types-and-lint node test/check.mjs &
+
+# The tests run as JavaScript compiled once, not through tsx in each of the ~50 processes they start.
+build="$work/build"
+node test/build.mjs "$build"
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ "${#files[@]}" -eq 0 ]; then
@@ -48,7 +50,7 @@ entry() {
   name="$work/$(printf '%02d' "${#entries[@]}")-$1.test.mjs"
   shift
   : > "$name"
-  for f in "$@"; do printf "await import(%s)\n" "'$PWD/$f'" >> "$name"; done
+  for f in "$@"; do printf "await import(%s)\n" "'$build/${f%.ts}.js'" >> "$name"; done
   entries+=("$name")
 }
 
@@ -65,20 +67,18 @@ done
 
 tap="$work/tap"
 set +e
-node --import tsx --test --test-concurrency=3 \
+node --enable-source-maps --test --test-concurrency=3 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${entries[@]}"
 status=$?
 set -e
 wait
 
-for check in eslint tsc; do
-  if [ "$(cat "$work/$check.status")" != 0 ]; then
-    cat "$work/$check.log"
-    echo "$check failed" >&2
-    status=1
-  fi
-done
+if [ "$(cat "$work/types-and-lint.status")" != 0 ]; then
+  cat "$work/types-and-lint.log"
+  echo "type-check or lint failed" >&2
+  status=1
+fi
 
 count() { awk -v k="# $1" '$1 " " $2 == k { print $3 }' "$tap" | tail -n 1; }
 tests=$(count tests); pass=$(count pass); fail=$(count fail)

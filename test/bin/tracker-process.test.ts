@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { announce, id, type RunningTracker } from '../helpers/tracker.ts'
-import { spawnTracker } from '../helpers/tracker-process.ts'
+import { launcher, spawnTracker } from '../helpers/tracker-process.ts'
+
+// Every test here starts the production launcher, bin/tracker, as systemd does.
 
 /**
  * A fault injected into the real process: a preloaded module that throws (or rejects) when the
@@ -26,7 +28,7 @@ const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracke
 for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as const) {
   test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 90_000 }, async (t) => {
     const file = stateFile(t)
-    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)])
+    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)], launcher)
     const infoHash = id('crash')
     await announce(at(tracker.url), { infoHash, peerId: id('p'), port: 6001 })
     assert.equal(existsSync(file), false)
@@ -43,7 +45,7 @@ for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as co
 test('SIGTERM and SIGINT stop with a final save and status 0', { timeout: 90_000 }, async (t) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const file = stateFile(t)
-    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' })
+    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, [], launcher)
     await announce(at(tracker.url), { infoHash: id('stop'), peerId: id('p'), port: 6001 })
     tracker.child.kill(signal)
     assert.equal(await tracker.exited, 0, signal)

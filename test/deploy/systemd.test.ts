@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { configSchema } from '../../plugins/config-schema.ts'
 import { loadConfig } from '../../plugins/config.ts'
-import { trackerBin } from '../helpers/tracker-process.ts'
+import { launcher } from '../helpers/tracker-process.ts'
 
 const unitText = readFileSync(new URL('../../deploy/systemd/bittorrent-tracker.service', import.meta.url), 'utf8')
 const envText = readFileSync(new URL('../../deploy/systemd/tracker.env', import.meta.url), 'utf8')
@@ -49,9 +49,9 @@ function localCopy (t: TestContext): string {
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'tracker.env'), envText)
   const unit = unitText
-    .replace(/^ExecStart=\/opt\/bittorrent-tracker\/bin\/tracker$/m, `ExecStart=${trackerBin}`)
+    .replace(/^ExecStart=\/opt\/bittorrent-tracker\/bin\/tracker$/m, `ExecStart=${launcher}`)
     .replace(/^EnvironmentFile=\/etc\/bittorrent-tracker\/tracker\.env$/m, `EnvironmentFile=${join(dir, 'tracker.env')}`)
-  assert.notEqual(unit.indexOf(trackerBin), -1)
+  assert.notEqual(unit.indexOf(launcher), -1)
   const file = join(dir, 'bittorrent-tracker.service')
   writeFileSync(file, unit)
   return file

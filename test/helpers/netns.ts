@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import assert from 'node:assert/strict'
+import { scriptArgs } from './compiled.ts'
 
 /**
  * WebRTC gathers no candidate on loopback alone, so the WebRTC tests run in a network namespace
@@ -30,7 +31,7 @@ export function report (result: unknown): void {
 
 /** Runs a scenario script in a new network namespace and returns what it reported. */
 export async function runInNamespace<T> (script: string): Promise<T> {
-  const child = spawn('unshare', ['-n', process.execPath, '--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('unshare', ['-n', process.execPath, ...scriptArgs(script)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })

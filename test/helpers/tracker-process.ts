@@ -1,9 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import type { TestContext } from 'node:test'
+import { compiled } from './compiled.ts'
 
-export const trackerBin = fileURLToPath(new URL('../../bin/tracker', import.meta.url))
+/** The production entry point, as systemd runs it: it registers tsx and runs bin/tracker.ts. */
+export const launcher = fileURLToPath(new URL('../../bin/tracker', import.meta.url))
+
+/**
+ * What the tests start: the launcher, or, when the tests run compiled (test/build.mjs), the
+ * compiled bin/tracker.ts the launcher would run, without the second of CPU tsx costs a process.
+ * test/bin/tracker-process.test.ts starts the launcher itself.
+ */
+export const trackerBin = compiled ? fileURLToPath(new URL('../../bin/tracker.js', import.meta.url)) : launcher
 
 export interface TrackerProcess {
   child: ChildProcess
@@ -15,9 +23,12 @@ export interface TrackerProcess {
   exited: Promise<number | string>
 }
 
-/** Runs the production entry point `bin/tracker` on an ephemeral loopback port. */
-export async function spawnTracker (t: TestContext, env: Record<string, string>, nodeArgs: string[] = []): Promise<TrackerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, trackerBin], {
+/** A test's or a suite's `after`, where the tracker is stopped if the test left it running. */
+interface Cleanup { after: (fn: () => void) => void }
+
+/** Runs the tracker's entry point (`trackerBin` unless told) on an ephemeral loopback port. */
+export async function spawnTracker (t: Cleanup, env: Record<string, string>, nodeArgs: string[] = [], entry = trackerBin): Promise<TrackerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { PATH: process.env.PATH, TRACKER_IP: '127.0.0.1', TRACKER_PORT: '0', TRACKER_UDP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -49,9 +60,9 @@ export async function spawnTracker (t: TestContext, env: Record<string, string>,
   return { child, url, logs, stderr: () => err, exited }
 }
 
-/** Runs `bin/tracker` expecting it to stop at once (a configuration error). */
-export async function runTrackerToExit (env: Record<string, string>): Promise<{ code: number | null, stderr: string, stdout: string }> {
-  const child = spawn(process.execPath, [trackerBin], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the tracker expecting it to stop at once (a configuration error). */
+export async function runTrackerToExit (env: Record<string, string>, entry = trackerBin): Promise<{ code: number | null, stderr: string, stdout: string }> {
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   let stdout = ''
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
