@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test, type TestContext } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { makeFixture, sha256File, startAria2 } from '../helpers/aria2.ts'
 import { freePort } from '../helpers/free-port.ts'
@@ -24,21 +24,32 @@ async function admin (tracker: TrackerProcess, method: string, path: string, bod
   })
 }
 
-async function privateTracker (t: TestContext): Promise<{ tracker: TrackerProcess, udpPort: number }> {
-  const udpPort = await freePort('udp')
-  const dir = mkdtempSync(join(tmpdir(), 'tracker-private-'))
-  const tracker = await spawnTracker(t, { TRACKER_ACCESS: 'private', TRACKER_UDP_PORT: String(udpPort), TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, 'state.json') })
-  // After the tracker is stopped: hooks run in the order they were added.
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  return { tracker, udpPort }
+/** The torrent's peers as /stats counts them. */
+async function swarmSize (tracker: TrackerProcess, infoHash: Buffer): Promise<number> {
+  const { torrents } = await admin(tracker, 'GET', `/stats?info_hash=${infoHash.toString('hex')}`) as { torrents: Array<{ complete: number, incomplete: number }> }
+  return torrents.reduce((sum, torrent) => sum + torrent.complete + torrent.incomplete, 0)
 }
 
-// Each test has its own tracker process and clients, so they run side by side.
+// One tracker process for all: each test has its own members, torrent and clients, so they run
+// side by side.
 describe('a private tracker and real clients', { concurrency: true }, () => {
+  let tracker: TrackerProcess
+  let udpPort: number
+  const dir = mkdtempSync(join(tmpdir(), 'tracker-private-'))
+  // Registered here, not in the hook: an `after` called inside a hook runs when that hook ends.
+  const stops: Array<() => void> = []
+  before(async () => {
+    udpPort = await freePort('udp')
+    tracker = await spawnTracker({ after: stop => stops.push(stop) }, { TRACKER_ACCESS: 'private', TRACKER_UDP_PORT: String(udpPort), TRACKER_SAVE_INTERVAL: '0', TRACKER_DATA_FILE: join(dir, 'state.json') })
+  })
+  after(() => {
+    for (const stop of stops) stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   // aria2 over HTTP only: over UDP it sends no BEP 41 URL data (checked: an END option and
   // nothing else), so a passkey in a udp:// URL never reaches any tracker.
   test('aria2 seeder and leecher, each with its own passkey, exchange a file over http://; the leecher\'s figures show it', { timeout: 90_000 }, async (t) => {
-    const { tracker } = await privateTracker(t)
     const base = `${tracker.url}/announce`
     const seeder = await admin(tracker, 'POST', '/users', { name: 'seeder' })
     const leecher = await admin(tracker, 'POST', '/users', { name: 'leecher' })
@@ -52,7 +63,6 @@ describe('a private tracker and real clients', { concurrency: true }, () => {
   })
 
   test('aria2 with a revoked passkey over http:// is refused, and says why in its log', { timeout: 90_000 }, async (t) => {
-    const { tracker } = await privateTracker(t)
     const base = `${tracker.url}/announce`
     const user = await admin(tracker, 'POST', '/users', { name: 'gone' })
     await admin(tracker, 'DELETE', `/users/${String(user.id)}`)
@@ -61,12 +71,11 @@ describe('a private tracker and real clients', { concurrency: true }, () => {
     const seed = await startAria2(t, fixture, 'seeder', { dht: false, tracker: `${base}/${String(user.passkey)}` })
     for (let i = 0; i < 150 && !/passkey revoked/.test(seed.output()); i++) await sleep(100)
     assert.match(seed.output(), /passkey revoked/)
-    assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0, 'the refused client is in no swarm')
+    assert.equal(await swarmSize(tracker, fixture.infoHash), 0, 'the refused client is in no swarm')
   })
 
   for (const transport of ['http', 'udp'] as const) {
     test(`libtorrent seeder and leecher, each with its own passkey, exchange a file over ${transport}://`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
-      const { tracker, udpPort } = await privateTracker(t)
       const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
       const seeder = await admin(tracker, 'POST', '/users', { name: 'seeder' })
       const leecher = await admin(tracker, 'POST', '/users', { name: 'leecher' })
@@ -81,7 +90,6 @@ describe('a private tracker and real clients', { concurrency: true }, () => {
     })
 
     test(`libtorrent with a revoked passkey over ${transport}:// is refused, and says why`, { skip: libtorrentMissing, timeout: 90_000 }, async (t) => {
-      const { tracker, udpPort } = await privateTracker(t)
       const base = transport === 'http' ? `${tracker.url}/announce` : `udp://127.0.0.1:${udpPort}/announce`
       const user = await admin(tracker, 'POST', '/users', { name: 'gone' })
       await admin(tracker, 'DELETE', `/users/${String(user.id)}`)
@@ -94,7 +102,7 @@ describe('a private tracker and real clients', { concurrency: true }, () => {
       const refusal = transport === 'http' ? /tracker_error_alert.*passkey revoked/ : /tracker_error_alert.*tracker sent a failure message/
       for (let i = 0; i < 150 && !refusal.test(seed.output()); i++) await sleep(100)
       assert.match(seed.output(), refusal)
-      assert.equal(((await admin(tracker, 'GET', '/stats')).totals as { peers: number }).peers, 0)
+      assert.equal(await swarmSize(tracker, fixture.infoHash), 0)
     })
   }
 })
