@@ -23,6 +23,7 @@ import websocket from './plugins/websocket.ts'
 import { ConnectionIds } from './lib/udp/connection-id.ts'
 import type { RedisPeerStore } from './lib/store/redis/redis-peer-store.ts'
 import { RedisWsDirectory } from './lib/store/redis/ws-directory.ts'
+import AjvCompiler from '@fastify/ajv-compiler'
 
 export interface AppOptions {
   /** Replaces process.env; tests pass their own settings. */
@@ -47,6 +48,10 @@ export interface AppOptions {
  * Builds the tracker, ready to listen. Throws ConfigError for a bad setting, StoreStartError
  * when the shared store cannot be used.
  */
+// One pool of validator compilers for every app this process builds, so each route schema is
+// compiled once: the tests build hundreds of apps.
+const validatorCompilers = AjvCompiler()
+
 export async function buildApp (options: AppOptions = {}): Promise<FastifyInstance> {
   const settings = loadConfig(options.env ?? process.env, options.dotenv ?? false)
   const proxies = trustedProxies(settings.TRACKER_TRUSTED_PROXIES)
@@ -65,7 +70,8 @@ export async function buildApp (options: AppOptions = {}): Promise<FastifyInstan
     return503OnClosing: true,
     ...serverOptions(settings),
     // Unknown body fields are a caller's mistake worth a 400, not something to drop silently.
-    ajv: { customOptions: { removeAdditional: false } }
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: validatorCompilers } }
   })
   for (const { name, closest } of unknownVariables(options.env ?? process.env)) {
     app.log.warn({ variable: name, closest }, `${name} is not a setting of the tracker and is ignored${closest === null ? '' : `: did you mean ${closest}?`}`)

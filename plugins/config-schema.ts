@@ -48,6 +48,6 @@ export const configSchema = Type.Object({
   TRACKER_WS_MESSAGES_PER_SECOND: Type.Integer({ default: 20, minimum: 1, description: 'Most messages (announces, answers, scrapes) one WebSocket connection may send per second; more are answered with a failure, and the connection is closed if it keeps on.' }),
   TRACKER_WS_PING_INTERVAL: Type.Integer({ default: 30, minimum: 1, description: 'Seconds between pings of each WebSocket connection; one that has not answered the previous ping is closed.' }),
   TRACKER_LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: logLevels, default: 'info', description: 'Log level (fatal, error, warn, info, debug, trace, silent).' })
-})
+}, { additionalProperties: false })
 
 export type TrackerConfig = Static<typeof configSchema>

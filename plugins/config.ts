@@ -21,7 +21,9 @@ export class ConfigError extends Error {
 export function loadConfig (env: Record<string, string | undefined>, dotenv: boolean): TrackerConfig {
   let config: TrackerConfig
   try {
-    config = envSchema<TrackerConfig>({ schema: structuredClone(configSchema), data: env, env: false, dotenv })
+    // The same schema object each time, so Ajv compiles it once per process (env-schema sets
+    // its additionalProperties to false, as it already is).
+    config = envSchema<TrackerConfig>({ schema: configSchema, data: env, env: false, dotenv })
   } catch (err) {
     const message = (err as Error).message.replace(/(^|, )env\//g, '$1')
     throw new ConfigError(`invalid configuration: ${message}`)
