@@ -132,6 +132,8 @@ describe('the dashboard in chromium', { skip: chromiumMissing }, () => {
     const text = await page.$eval('body', b => b.innerText)
     assert.doesNotMatch(text, /127\.0\.0\.1|:7000|:7200/, 'no peer address on the page')
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true })
+    // Closed, or it keeps fetching and drawing beside the phone.
+    await page.close()
 
     // A phone, a dark-mode browser, and JavaScript four times slower.
     const phone = await browser.newPage()
