@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, symlinkSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { init, parse } from 'es-module-lexer'
 import { transform } from 'esbuild'
 
@@ -12,7 +13,7 @@ import { transform } from 'esbuild'
  * command runs its tests there, because tsx costs about a second of CPU in each process, and the
  * tests start some fifty.
  */
-const root = new URL('..', import.meta.url).pathname
+const root = fileURLToPath(new URL('..', import.meta.url))
 const out = process.argv[2]
 if (out === undefined) throw new Error('usage: node test/build.mjs <folder>')
 

@@ -2,7 +2,7 @@
 # The one test command (npm test, .ci/run): lint, type-check and every test file by name,
 # because `tsx --test` given a folder silently runs nothing on Node 20.
 #
-# Starting a Node process that loads tsx and the tracker costs 1 to 3 s of CPU, as much as most
+# Starting a Node process that loads the tracker costs about a second of CPU, as much as most
 # test files spend testing, on a 2-core machine. So the files that test in-process are imported
 # by a few shard processes, and only the files that drive child processes, clients and browsers
 # (bin/, deploy/, e2e/, perf/) get a process each. Type-check and lint (one process: test/check.mjs)
