@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, type TestContext } from 'node:test'
+import { describe, test, type TestContext } from 'node:test'
 import { announce, id, type RunningTracker } from '../helpers/tracker.ts'
 import { launcher, spawnTracker } from '../helpers/tracker-process.ts'
 
@@ -25,31 +25,34 @@ function stateFile (t: TestContext): string {
 
 const at = (url: string): RunningTracker => ({ url } as unknown as RunningTracker)
 
-for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as const) {
-  test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 90_000 }, async (t) => {
-    const file = stateFile(t)
-    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)], launcher)
-    const infoHash = id('crash')
-    await announce(at(tracker.url), { infoHash, peerId: id('p'), port: 6001 })
-    assert.equal(existsSync(file), false)
-    tracker.child.kill(signal)
-    assert.equal(await tracker.exited, 1)
-    const fatal = tracker.logs.find(l => l.level === 60)
-    assert.ok(fatal !== undefined, 'a fatal line')
-    assert.match(JSON.stringify(fatal.err), kind === 'throw' ? /injected fault/ : /injected rejection/)
-    const saved = JSON.parse(readFileSync(file, 'utf8'))
-    assert.equal(saved.torrents[infoHash.toString('hex')].peers_info.length, 1, 'the final save ran')
-  })
-}
+// Each test has its own process and state file, so they run side by side.
+describe('bin/tracker, the process', { concurrency: true }, () => {
+  for (const [kind, signal] of [['throw', 'SIGWINCH'], ['reject', 'SIGURG']] as const) {
+    test(`an uncaught ${kind === 'throw' ? 'exception' : 'rejection'} saves the state, logs it and exits 1`, { timeout: 90_000 }, async (t) => {
+      const file = stateFile(t)
+      const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, ['--import', fault(kind)], launcher)
+      const infoHash = id('crash')
+      await announce(at(tracker.url), { infoHash, peerId: id('p'), port: 6001 })
+      assert.equal(existsSync(file), false)
+      tracker.child.kill(signal)
+      assert.equal(await tracker.exited, 1)
+      const fatal = tracker.logs.find(l => l.level === 60)
+      assert.ok(fatal !== undefined, 'a fatal line')
+      assert.match(JSON.stringify(fatal.err), kind === 'throw' ? /injected fault/ : /injected rejection/)
+      const saved = JSON.parse(readFileSync(file, 'utf8'))
+      assert.equal(saved.torrents[infoHash.toString('hex')].peers_info.length, 1, 'the final save ran')
+    })
+  }
 
-test('SIGTERM and SIGINT stop with a final save and status 0', { timeout: 90_000 }, async (t) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const file = stateFile(t)
-    const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, [], launcher)
-    await announce(at(tracker.url), { infoHash: id('stop'), peerId: id('p'), port: 6001 })
-    tracker.child.kill(signal)
-    assert.equal(await tracker.exited, 0, signal)
-    assert.equal(Object.keys(JSON.parse(readFileSync(file, 'utf8')).torrents).length, 1, signal)
-    assert.ok(tracker.logs.some(l => l.msg === 'stopping' && l.why === signal))
+    test(`${signal} stops with a final save and status 0`, { timeout: 90_000 }, async (t) => {
+      const file = stateFile(t)
+      const tracker = await spawnTracker(t, { TRACKER_DATA_FILE: file, TRACKER_SAVE_INTERVAL: '0' }, [], launcher)
+      await announce(at(tracker.url), { infoHash: id('stop'), peerId: id('p'), port: 6001 })
+      tracker.child.kill(signal)
+      assert.equal(await tracker.exited, 0, signal)
+      assert.equal(Object.keys(JSON.parse(readFileSync(file, 'utf8')).torrents).length, 1, signal)
+      assert.ok(tracker.logs.some(l => l.msg === 'stopping' && l.why === signal))
+    })
   }
 })

@@ -16,7 +16,8 @@ test('TRACKER_WORKERS above 1 with the memory store stops the start with one lin
   assert.match(run.stderr, /TRACKER_WORKERS above 1 needs TRACKER_STORE=redis/)
 })
 
-describe('worker processes on one Redis', { skip: redisMissing }, async () => {
+// Each test has its own key prefix and processes, so they run side by side.
+describe('worker processes on one Redis', { skip: redisMissing, concurrency: true }, async () => {
   const server = await startRedis()
   after(async () => { await server.stop() })
 
@@ -40,7 +41,7 @@ describe('worker processes on one Redis', { skip: redisMissing }, async () => {
 
   test('kill -9 of one tracker process loses nothing another one serves', { timeout: 90_000 }, async (t) => {
     const env = { ...TEST_TIMEOUT_ENV, TRACKER_STORE: 'redis', TRACKER_REDIS_URL: server.url, TRACKER_REDIS_PREFIX: `k${randomBytes(4).toString('hex')}:`, TRACKER_SAVE_INTERVAL: '0' }
-    const [a, b] = [await spawnTracker(t, env), await spawnTracker(t, env)]
+    const [a, b] = await Promise.all([spawnTracker(t, env), spawnTracker(t, env)])
     const hash = randomBytes(20)
     for (let i = 0; i < 5; i++) await announce(at(a.url), { infoHash: hash, peerId: id('k'), port: 7500 + i, left: i === 0 ? 0 : 10 })
     a.child.kill('SIGKILL')
