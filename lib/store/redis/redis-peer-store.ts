@@ -204,7 +204,8 @@ export class RedisPeerStore implements PeerStore {
     for (let visited = 0; done < budget && visited < GROUPS;) {
       const want = budget - done
       const ids = groupKeys(this.prefix, groupName(this.sweepGroup)).ids
-      const from = this.sweepAfter === '' ? '-' : `(${this.sweepAfter}`
+      // After the last one visited; at a group's start, `(` alone is above only the empty string.
+      const from = `(${this.sweepAfter}`
       const batch = await this.call(async () => await this.redis.zrangebylex(ids, from, '+', 'LIMIT', 0, want))
       await Promise.all(batch.map(async hex => await this.call(async () => await this.fcall('trim', hex, now, cutoff, hex))))
       done += batch.length

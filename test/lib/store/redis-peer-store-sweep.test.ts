@@ -51,6 +51,15 @@ describe('RedisPeerStore.sweepStep: the idle-swarm sweep', { skip: redisMissing,
     assert.deepEqual(await store.totals(), { torrents: 0, peers: 0, seeders: 0, leechers: 0, completed: 0, uploaded: 0, downloaded: 0 })
   })
 
+  test('a budget spent partly in one group leaves only the rest for the next', async () => {
+    const { store, clock } = clockedStore(redis, { peerTimeout: 100 })
+    const hashes = [hashIn('20', 'a'), hashIn('21', 'a'), hashIn('21', 'b'), hashIn('21', 'c')]
+    for (const [n, hex] of hashes.entries()) await store.announce(announceOf(hex, v4(n)))
+    clock.now += 200
+    await store.sweepStep(2)
+    assert.deepEqual(await kept(store), { '21bb': 1, '21cc': 1 }, 'the one torrent of group 20, then one of group 21')
+  })
+
   test('keeps a torrent with a live peer, a completed count or metadata; drops only peers silent past the timeout', async () => {
     const { store, clock } = clockedStore(redis, { peerTimeout: 100 })
     const [live, counted, described, idle] = [hashIn('10', 'a'), hashIn('10', 'b'), hashIn('10', 'c'), hashIn('10', 'd')]
