@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
-import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
+import { describe, test } from 'node:test'
 import { RedisPeerStore } from '../../../lib/store/redis/redis-peer-store.ts'
 import { EVENT_NONE } from '../../../lib/store/peer-store.ts'
-import { TEST_TIMEOUT, redisMissing, startRedis } from '../../helpers/redis.ts'
-import { announceOf, clockedStore, functionCalls, hashIn, v4, v6 } from './redis-store-fixtures.ts'
+import { redisMissing } from '../../helpers/redis.ts'
+import { announceOf, clockedStore, functionCalls, hashIn, ownServer, v4, v6 } from './redis-store-fixtures.ts'
 
 /** `hex` with its digit at `at` (past the first 10, before the last 5) changed: a similar hash. */
 function similar (hex: string, at: number): string {
@@ -17,13 +15,7 @@ function similar (hex: string, at: number): string {
  * what it costs in function calls (round trips). This file must have its redis-server alone.
  */
 describe('RedisPeerStore: aliases and similar hashes', { skip: redisMissing, timeout: 20_000 }, async () => {
-  const server = await startRedis()
-  const redis = createRedis(server.url, TEST_TIMEOUT)
-  const admin = new Redis(server.port, '127.0.0.1')
-  after(async () => { redis.disconnect(); admin.disconnect(); await server.stop() })
-  await connectRedis(redis)
-  // The function library is loaded once per server: before any call is counted.
-  await clockedStore(redis).store.announce(announceOf(hashIn('ee', 'e'), v4(1)))
+  const { redis, admin } = await ownServer()
 
   test('a similar hash joins the swarm it resembles and is remembered: one round trip from its second announce on', async () => {
     const { store } = clockedStore(redis)

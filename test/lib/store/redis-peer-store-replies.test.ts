@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { createRedis, connectRedis } from '../../../lib/store/redis/connect.ts'
 import { StoreUnavailableError } from '../../../lib/store/redis/redis-peer-store.ts'
 import { EVENT_STOPPED, type PeerSnapshot, type TorrentSnapshot } from '../../../lib/store/peer-store.ts'
-import { TEST_TIMEOUT, redisMissing, startRedis } from '../../helpers/redis.ts'
-import { announceOf, clockedStore, functionCalls, hashIn, v4, v6 } from './redis-store-fixtures.ts'
+import { redisMissing, startRedis } from '../../helpers/redis.ts'
+import { announceOf, clockedStore, functionCalls, hashIn, ownServer, v4, v6 } from './redis-store-fixtures.ts'
 
 /** Announce replies, paging, snapshots, restore batches and errors. This file must have its redis-server alone. */
 describe('RedisPeerStore: replies, pages, snapshots and errors', { skip: redisMissing, timeout: 30_000 }, async () => {
-  const server = await startRedis()
-  const redis = createRedis(server.url, TEST_TIMEOUT)
-  const admin = new Redis(server.port, '127.0.0.1')
-  after(async () => { redis.disconnect(); admin.disconnect(); await server.stop() })
-  await connectRedis(redis)
-  await clockedStore(redis).store.announce(announceOf(hashIn('ee', 'e'), v4(1)))
+  const { redis, admin } = await ownServer()
 
   test('an IPv6 announcer gets its own family as peers6 and ids listed IPv4 first; none unless asked', async () => {
     const { store } = clockedStore(redis)

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import { after } from 'node:test'
+import { Redis } from 'ioredis'
+import { connectRedis, createRedis } from '../../../lib/store/redis/connect.ts'
+import { TEST_TIMEOUT, startRedis } from '../../helpers/redis.ts'
 import { EVENT_NONE, type AnnounceRequest } from '../../../lib/store/peer-store.ts'
 import { RedisPeerStore, type RedisClient } from '../../../lib/store/redis/redis-peer-store.ts'
 
@@ -65,4 +68,18 @@ export async function functionCalls (admin: Redis, op: () => Promise<unknown>): 
   let calls = 0
   for (const m of stats.matchAll(/^cmdstat_fcall(?:_ro)?:calls=(\d+),.*?rejected_calls=(\d+),failed_calls=(\d+)/gm)) calls += Number(m[1]) + Number(m[2])
   return calls
+}
+
+/**
+ * A redis-server of the calling suite's own, stopped after it: the stores' client, a plain
+ * client for INFO and CONFIG, and the function library loaded already, so no test counts that.
+ */
+export async function ownServer (): Promise<{ redis: RedisClient, admin: Redis }> {
+  const server = await startRedis()
+  const redis = createRedis(server.url, TEST_TIMEOUT)
+  const admin = new Redis(server.port, '127.0.0.1')
+  after(async () => { redis.disconnect(); admin.disconnect(); await server.stop() })
+  await connectRedis(redis)
+  await clockedStore(redis).store.announce(announceOf(hashIn('ee', 'e'), v4(1)))
+  return { redis, admin }
 }
