@@ -7,12 +7,12 @@ import type { RedisClient } from './redis-peer-store.ts'
  * so an announce is answered with a failure instead of hanging; the client keeps reconnecting in
  * the background.
  */
-const COMMON: RedisOptions = {
+const COMMON = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   lazyConnect: true,
   enableAutoPipelining: true
-}
+} satisfies RedisOptions
 
 /**
  * A client for `redis://[user:password@]host:port[/db]`, `rediss://…` (TLS), or
@@ -23,7 +23,13 @@ export function createRedis (url: string, commandTimeout = 1000): RedisClient {
   // A connection may take as long as a command, and two seconds at least.
   const options = { ...COMMON, commandTimeout, connectTimeout: Math.max(2000, commandTimeout) }
   const cluster = /^(rediss?)-cluster:\/\/(.*)$/.exec(url)
-  if (cluster === null) return new Redis(url, options)
+  // Built in a variable, not in `return`, and from options without a `replyMapping` (COMMON is
+  // `satisfies`, not typed RedisOptions): inferring ioredis's reply-mapping generic from the return
+  // type makes the type checker compare every command signature, a third of a type-check's time.
+  if (cluster === null) {
+    const redis = new Redis(url, options)
+    return redis
+  }
   const tls = cluster[1] === 'rediss'
   const auth = /^([^@]*)@/.exec(cluster[2])
   const seeds = cluster[2].slice(auth === null ? 0 : auth[0].length).replace(/\/.*$/, '').split(',').filter(s => s !== '').map(seed => {
@@ -32,7 +38,7 @@ export function createRedis (url: string, commandTimeout = 1000): RedisClient {
   })
   if (seeds.length === 0) throw new Error('a redis-cluster:// URL needs at least one host:port')
   const [user, password] = auth === null ? [] : decodeURIComponent(auth[1]).split(':')
-  return new Cluster(seeds, {
+  const client = new Cluster(seeds, {
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     lazyConnect: true,
@@ -43,13 +49,19 @@ export function createRedis (url: string, commandTimeout = 1000): RedisClient {
       ...(tls ? { tls: {} } : {})
     }
   })
+  return client
+}
+
+/** The client's own flag: `instanceof Cluster` would make the type checker compare signatures too. */
+export function isCluster (redis: RedisClient): redis is Cluster {
+  return redis.isCluster
 }
 
 /** Connects, and checks that this Redis can hold swarms: eviction must never drop part of one. */
 export async function connectRedis (redis: RedisClient): Promise<{ warnings: string[] }> {
   await redis.connect()
   const warnings: string[] = []
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis]
+  const nodes = isCluster(redis) ? redis.nodes('master') : [redis]
   for (const node of nodes) {
     let policy: string | undefined
     try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { Cluster } from 'ioredis'
+import { isCluster } from './connect.ts'
 import type { RedisClient } from './redis-peer-store.ts'
 import { groupTag } from './keys.ts'
 
@@ -103,7 +103,7 @@ export class RedisWsDirectory {
     // resubscription leaves its promise unhandled, and a timeout while Redis comes back under
     // load became an unhandled rejection, which stops the tracker.
     const channel = this.channel(this.instance)
-    const subscriber: RedisClient = this.redis instanceof Cluster
+    const subscriber = isCluster(this.redis)
       ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
       : this.redis.duplicate({ enableOfflineQueue: true, autoResubscribe: false, commandTimeout: undefined })
     this.subscriber = subscriber
@@ -115,7 +115,7 @@ export class RedisWsDirectory {
       deliver(infoHash, peerId, message.slice(2 * ID_HEX))
     })
     await subscriber.subscribe(channel)
-    if (subscriber instanceof Cluster) return
+    if (isCluster(subscriber)) return
     // Failing, the connection was lost again: the next reconnection tries again.
     subscriber.on('ready', () => { subscriber.subscribe(channel).catch(() => {}) })
   }
