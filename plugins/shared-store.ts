@@ -1,7 +1,6 @@
 import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import { InstanceRegistry, type LiveInstance } from '../lib/store/redis/instances.ts'
-import { connectRedis, createRedis } from '../lib/store/redis/connect.ts'
 import { Lease } from '../lib/store/redis/lease.ts'
 import { RedisPeerStore } from '../lib/store/redis/redis-peer-store.ts'
 import { sharedUdpSecrets } from '../lib/store/redis/udp-secrets.ts'
@@ -26,6 +25,8 @@ export class StoreStartError extends Error {
 
 /** Opens the Redis store of TRACKER_STORE=redis, checking the server before anything listens. */
 export async function openRedisStore (config: TrackerConfig, now?: () => number): Promise<{ store: RedisPeerStore, warnings: string[] }> {
+  // Loaded here, not with the module: ioredis costs every start with the memory store a tenth of a second.
+  const { connectRedis, createRedis } = await import('../lib/store/redis/connect.ts')
   let redis
   try {
     redis = createRedis(config.TRACKER_REDIS_URL, config.TRACKER_REDIS_TIMEOUT)

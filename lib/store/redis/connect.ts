@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis'
-import type { RedisClient } from './redis-peer-store.ts'
+import { isCluster, type RedisClient } from './redis-peer-store.ts'
 
 /**
  * Connection settings for the hot path: a command to an unreachable Redis fails at once (no
@@ -50,11 +50,6 @@ export function createRedis (url: string, commandTimeout = 1000): RedisClient {
     }
   })
   return client
-}
-
-/** The client's own flag: `instanceof Cluster` would make the type checker compare signatures too. */
-export function isCluster (redis: RedisClient): redis is Cluster {
-  return redis.isCluster
 }
 
 /** Connects, and checks that this Redis can hold swarms: eviction must never drop part of one. */

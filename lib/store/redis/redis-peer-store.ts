@@ -13,6 +13,14 @@ import { GROUPS, groupKeys, groupName, groupTag, swarmKeys } from './keys.ts'
 
 export type RedisClient = Redis | Cluster
 
+/**
+ * The client's own flag, not `instanceof Cluster`: narrowing by ioredis's generic class makes the
+ * type checker compare every command signature, and this module needs no ioredis at run time.
+ */
+export function isCluster (redis: RedisClient): redis is Cluster {
+  return redis.isCluster
+}
+
 export interface RedisPeerStoreOptions {
   redis: RedisClient
   /** Goes before every key, so that several trackers (or tests) can share one Redis. */

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { isCluster } from './connect.ts'
-import type { RedisClient } from './redis-peer-store.ts'
+import { isCluster, type RedisClient } from './redis-peer-store.ts'
 import { groupTag } from './keys.ts'
 
 const SCRIPT = readFileSync(new URL('lua/ws-announce.lua', import.meta.url), 'utf8')
