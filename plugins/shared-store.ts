@@ -107,9 +107,12 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
   if (lease.held) log.info('this process runs the periodic jobs (sweeps, exports)')
   await instances.heartbeat(lease.held).catch(() => {})
 
+  // The beat in flight, awaited at close: one landing after `leave` would list this process as
+  // live again until its entry expired.
+  let beat = Promise.resolve()
   const leaseTimer = setInterval(() => {
     const was = lease.held
-    void lease.refresh().then(held => {
+    beat = lease.refresh().then(held => {
       if (held !== was) log.info(held ? 'took over the periodic jobs' : 'no longer runs the periodic jobs')
       // The dashboard's list of live processes; a missed beat only shows this one as gone a while.
       return instances.heartbeat(held)
@@ -120,6 +123,7 @@ export default fp<Options>(async (fastify, { store, ids, staticUdpSecret, leaseM
   fastify.addHook('onClose', async () => {
     clearInterval(leaseTimer)
     clearInterval(udpTimer)
+    await beat
     await lease.release().catch(() => {})
     await instances.leave().catch(() => {})
     await redis.quit().catch(() => { redis.disconnect() })
